@@ -1,0 +1,1 @@
+"""HTTP API: the FastAPI app, routers per feature, auth dependencies, problem details."""

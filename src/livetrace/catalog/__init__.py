@@ -1,0 +1,1 @@
+"""Products (GTIN), category templates with layered attributes, and lots."""

@@ -1,0 +1,1 @@
+"""The `livetrace` command line."""

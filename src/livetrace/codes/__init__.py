@@ -1,0 +1,1 @@
+"""One code per item: issuance, rendering and NFC verification."""

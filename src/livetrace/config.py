@@ -1,0 +1,73 @@
+"""Deployment settings, read from `LIVETRACE_*` environment variables (and a `.env` file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A well-known secret for development and tests. Production refuses to start with it, because
+# anyone who knows it could decrypt every private signing key stored in the database.
+DEVELOPMENT_SECRET = "livetrace-development-secret-do-not-use-in-production"  # noqa: S105
+
+
+class Environment(StrEnum):
+    """Where the service runs; production enforces the safety checks."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class InsecureConfigurationError(RuntimeError):
+    """The settings would be unsafe in production."""
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LIVETRACE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(
+        default=Path("./var"), description="Folder for the SQLite file and exports."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in the data directory."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL of the Digital Link resolver that codes point to.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_SECRET),
+        description="Secret that encrypts private signing keys at rest (at least 32 characters).",
+    )
+    log_origin: str = Field(
+        default="livetrace.example/log", description="Origin line of the verifiable log."
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        secret = self.secret_key.get_secret_value()
+        if len(secret) < 32:
+            raise ValueError("LIVETRACE_SECRET_KEY must be at least 32 characters long")
+        if self.environment is Environment.PRODUCTION and secret == DEVELOPMENT_SECRET:
+            raise InsecureConfigurationError(
+                "refusing to start in production with the development secret: "
+                "set LIVETRACE_SECRET_KEY to a long random value"
+            )
+        return self
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to `<data_dir>/livetrace.sqlite3` (folder made on demand)."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'livetrace.sqlite3').resolve()}"

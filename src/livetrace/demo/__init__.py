@@ -1,0 +1,1 @@
+"""A realistic demo data set: Wuchang rice, chilled milk, a cosmetics batch."""

@@ -1,0 +1,1 @@
+"""Parties, their people and API tokens, and the locations where things happen."""

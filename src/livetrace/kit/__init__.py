@@ -1,0 +1,1 @@
+"""Domain-free helpers: time, ids, canonical JSON, errors, pagination."""

@@ -1,0 +1,1 @@
+"""Storage: declarative base, column types, engine factory and the unit of work."""

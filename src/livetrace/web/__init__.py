@@ -1,0 +1,1 @@
+"""Server-rendered pages: console, consumer pages; assets shipped in the package."""

@@ -1,0 +1,1 @@
+"""Test data builders, one module per feature."""
