@@ -12,7 +12,7 @@ app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Apply migrations and install the built-in category templates."""
     ctx = context()
     runner.upgrade(ctx.engine, revision)

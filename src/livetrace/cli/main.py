@@ -38,7 +38,7 @@ def up(
     with_demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo data first."),
 ) -> None:
     """Migrate the database, load the demo data, and serve: the quick start in one command."""
-    db.upgrade("head")
+    db.upgrade("heads")
     if with_demo:
         demo.load()
     serve(host=host, port=port, workers=1)

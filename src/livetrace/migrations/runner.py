@@ -30,21 +30,22 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Apply migrations up to `revision`."""
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at (None when never migrated)."""
+    """The revision(s) the database is at, comma-separated (None when never migrated)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    """The newest revision shipped."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision(s) shipped; feature branches may each have a head until merged."""
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads())) or None
 
 
 def check(engine: Engine) -> None:
