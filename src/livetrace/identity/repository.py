@@ -72,9 +72,16 @@ class IdentityRepository:
         """A token by id."""
         return self.session.get(ApiToken, token_id)
 
-    def token_by_lookup(self, lookup: str) -> ApiToken | None:
-        """A token by its public lookup part."""
-        return self.session.scalars(select(ApiToken).where(ApiToken.lookup == lookup)).one_or_none()
+    def token_with_owner(self, lookup: str) -> tuple[ApiToken, User, Party] | None:
+        """A token with its user and party in one round trip (the hot path of every request)."""
+        stmt = (
+            select(ApiToken, User, Party)
+            .join(User, User.id == ApiToken.user_id)
+            .join(Party, Party.id == ApiToken.party_id)
+            .where(ApiToken.lookup == lookup)
+        )
+        row = self.session.execute(stmt).one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
 
     def tokens(self, party_id: uuid.UUID) -> Sequence[ApiToken]:
         """A party's tokens, newest first."""

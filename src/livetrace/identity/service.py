@@ -8,7 +8,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from livetrace.identity.schemas import LocationCreate, PartyCreate, TokenCreate,
 from livetrace.kit.clock import utcnow
 from livetrace.kit.pagination import Page, PageRequest
 
+LAST_USED_GRANULARITY = timedelta(minutes=5)
 TOKEN_PREFIX = "lt"  # noqa: S105 - a public marker, not a secret
 _TOKEN_RE = re.compile(r"^lt_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _PREFIX_RE = re.compile(r"^\d{4,12}$")
@@ -222,23 +223,21 @@ class IdentityService:
         match = _TOKEN_RE.match(bearer.strip())
         if match is None:
             raise InvalidTokenError("malformed API token")
-        token = self.repo.token_by_lookup(match.group(1))
-        expected = token.secret_hash if token else _hash_secret("x")
-        if token is None or not hmac.compare_digest(expected, _hash_secret(match.group(2))):
+        found = self.repo.token_with_owner(match.group(1))
+        expected = found[0].secret_hash if found else _hash_secret("x")
+        if found is None or not hmac.compare_digest(expected, _hash_secret(match.group(2))):
             raise InvalidTokenError("unknown API token")
+        token, user, party = found
         now = now or utcnow()
         if token.revoked_at is not None:
             raise InvalidTokenError("this API token was revoked")
         if token.expires_at is not None and token.expires_at <= now:
             raise InvalidTokenError("this API token has expired")
-        return self._principal_for(token, now)
-
-    def _principal_for(self, token: ApiToken, now: datetime) -> Principal:
-        user = self.repo.user(token.user_id)
-        party = self.repo.party(token.party_id)
-        if user is None or party is None or not user.active or not party.active:
+        if not user.active or not party.active:
             raise InvalidTokenError("the token's user or party is no longer active")
-        token.last_used_at = now
+        # Coarse bookkeeping: a read request should not become a database write every time.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
+            token.last_used_at = now
         # A member whose role was lowered keeps only the scopes the new role allows.
         scopes = frozenset(Scope(s) for s in token.scopes) & ROLE_SCOPES[MemberRole(user.role)]
         return Principal(
