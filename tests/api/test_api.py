@@ -220,3 +220,33 @@ def test_console_home_page_renders(
     assert (
         "http://" not in page.text.replace("http://testserver", "") or "https://" not in page.text
     )
+
+
+def test_patch_endpoints_update_and_report_bad_fields(
+    client: TestClient, session: Session, encryptor: KeyEncryptor
+) -> None:
+    brand = make_party(session, encryptor)
+    session.commit()
+    member = make_member(session, encryptor, brand)
+    session.commit()
+    body = {
+        "gtin": gtin_for(brand),
+        "brand_party_id": str(brand.id),
+        "template": "rice",
+        "name": "米",
+        "attributes": RICE_PRODUCT_ATTRS,
+    }
+    product = client.post("/products", headers=member.headers, json=body).json()
+    resp = client.patch(
+        f"/products/{product['gtin']}", headers=member.headers, json={"name": "五常米"}
+    )
+    assert resp.status_code == 200 and resp.json()["name"] == "五常米"
+    assert_problem(
+        client.patch(f"/products/{product['id']}", headers=member.headers, json={"gtin": "1"}),
+        422,
+        "gtin",
+    )
+    assert_problem(
+        client.patch(f"/parties/{brand.id}", headers=member.headers, json={"roles": ["platform"]}),
+        403,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +17,7 @@ from livetrace.catalog.errors import (
     ProductNotFoundError,
 )
 from livetrace.catalog.models import Lot, Product
+from livetrace.catalog.schemas import LotUpdate, ProductUpdate
 from livetrace.catalog.service import CatalogService
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.identity.policy import SYSTEM
@@ -112,3 +115,25 @@ def test_other_brands_cannot_see_products(session: Session, encryptor: KeyEncryp
     with pytest.raises(ProductNotFoundError):
         svc.get_product(who_b, product.id)
     assert svc.list_products(who_b, PageRequest()).total == 0
+
+
+def test_product_and_lot_updates_revalidate_attributes(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    brand = make_party(session, encryptor)
+    product = make_product(session, brand)
+    svc = CatalogService(session)
+    changed = svc.update_product(
+        SYSTEM, product.id, ProductUpdate(name="新名", attributes={"variety": "长粒香"})
+    )
+    assert (changed.name, changed.attributes["variety"]) == ("新名", "长粒香")
+    with pytest.raises(MissingAttributeError):
+        svc.update_product(SYSTEM, product.id, ProductUpdate(attributes={}))
+    lot = make_lot(session, product)
+    with pytest.raises(InvalidCatalogDataError, match="before the production date"):
+        svc.update_lot(SYSTEM, lot.id, LotUpdate(expiry_date=date(2020, 1, 1)))
+    with pytest.raises(InvalidCatalogDataError, match="unknown lot attribute"):
+        svc.update_lot(SYSTEM, lot.id, LotUpdate(attributes=RICE_LOT_ATTRS | {"colour": "white"}))
+    assert svc.update_lot(
+        SYSTEM, lot.id, LotUpdate(expiry_date=date(2028, 1, 1))
+    ).expiry_date == date(2028, 1, 1)

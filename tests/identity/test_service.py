@@ -19,7 +19,15 @@ from livetrace.identity.errors import (
 )
 from livetrace.identity.models import ApiToken, Party
 from livetrace.identity.policy import SYSTEM
-from livetrace.identity.schemas import LocationCreate, PartyCreate, TokenCreate, UserCreate
+from livetrace.identity.schemas import (
+    LocationCreate,
+    LocationUpdate,
+    PartyCreate,
+    PartyUpdate,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
+)
 from livetrace.identity.service import IdentityService
 from livetrace.kit.clock import utcnow
 from livetrace.kit.pagination import PageRequest
@@ -193,3 +201,52 @@ def test_locations_validate_and_are_unique(session: Session, encryptor: KeyEncry
     who = s.authenticate(make_member(session, encryptor, other).token)
     with pytest.raises(LocationNotFoundError):
         s.get_location(who, loc.id)
+
+
+def test_party_updates_validate_and_roles_are_platform_only(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    party = make_party(session, encryptor)
+    s = svc(session, encryptor)
+    updated = s.update_party(
+        SYSTEM, party.id, PartyUpdate(region_code="310115", latitude=31.2, longitude=121.5)
+    )
+    assert (updated.region_code, updated.latitude) == ("310115", 31.2)
+    with pytest.raises(InvalidPartyDataError) as info:
+        s.update_party(SYSTEM, party.id, PartyUpdate(region_code="000000"))
+    assert info.value.field == "region_code"
+    who = s.authenticate(make_member(session, encryptor, party).token)
+    with pytest.raises(AccessDeniedError, match="only the platform"):
+        s.update_party(who, party.id, PartyUpdate(roles=["regulator"]))
+    assert s.update_party(
+        SYSTEM, party.id, PartyUpdate(roles=["brand", "retailer"])
+    ).role_names == ["brand", "retailer"]
+
+
+def test_lowering_a_member_role_narrows_existing_tokens(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    party = make_party(session, encryptor)
+    s = svc(session, encryptor)
+    member = make_member(session, encryptor, party, role="admin")
+    who = s.authenticate(member.token)
+    assert who.user_id is not None
+    s.update_user(SYSTEM, party.id, who.user_id, UserUpdate(role="viewer"))
+    assert {str(x) for x in s.authenticate(member.token).scopes} == {"read"}
+    s.update_user(SYSTEM, party.id, who.user_id, UserUpdate(active=False))
+    with pytest.raises(InvalidTokenError, match="no longer active"):
+        s.authenticate(member.token)
+
+
+def test_location_update_checks_coordinates(session: Session, encryptor: KeyEncryptor) -> None:
+    party = make_party(session, encryptor)
+    s = svc(session, encryptor)
+    loc = s.create_location(
+        SYSTEM, party.id, LocationCreate(gln=gln_for(party.company_prefix or "", 4), name="A")
+    )
+    assert (
+        s.update_location(SYSTEM, loc.id, LocationUpdate(name="B", attributes={"area_mu": 3})).name
+        == "B"
+    )
+    with pytest.raises(InvalidPartyDataError, match="together"):
+        s.update_location(SYSTEM, loc.id, LocationUpdate(latitude=40.0))

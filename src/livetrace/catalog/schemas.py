@@ -77,3 +77,20 @@ class LotOut(_Out):
     expiry_date: date | None
     attributes: dict[str, Any]
     created_at: datetime
+
+
+class ProductUpdate(_In):
+    """Changeable product fields; the GTIN, brand and template stay."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    net_content: str | None = Field(default=None, max_length=64)
+    attributes: dict[str, Any] | None = None
+
+
+class LotUpdate(_In):
+    """Changeable lot fields; the lot number stays."""
+
+    production_date: date | None = None
+    expiry_date: date | None = None
+    attributes: dict[str, Any] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from livetrace.catalog.errors import (
 )
 from livetrace.catalog.models import CategoryTemplate, Lot, Product
 from livetrace.catalog.repository import CatalogRepository
-from livetrace.catalog.schemas import LotCreate, ProductCreate
+from livetrace.catalog.schemas import LotCreate, LotUpdate, ProductCreate, ProductUpdate
 from livetrace.gs1 import keys as gs1_keys
 from livetrace.gs1.errors import Gs1Error
 from livetrace.identity import policy
@@ -111,6 +112,23 @@ class CatalogService:
             )
         )
 
+    def update_product(
+        self, principal: Principal, product_id: uuid.UUID, data: ProductUpdate
+    ) -> Product:
+        """Change a product's texts or attributes (re-validated against its template)."""
+        product = self.get_product(principal, product_id)
+        policy.require_write(principal, product.brand_party_id)
+        changes = data.model_dump(exclude_unset=True)
+        if "attributes" in changes:
+            changes["attributes"] = self._attributes(product, Level.PRODUCT, changes["attributes"])
+        for key in ("name", "description"):
+            if key in changes and changes[key] is None:
+                raise InvalidCatalogDataError(f"{key} cannot be null", field=key)
+        for key, value in changes.items():
+            setattr(product, key, value)
+        self.repo.session.flush()
+        return product
+
     def get_product(self, principal: Principal, product_id: uuid.UUID) -> Product:
         """A product the caller may see (its brand's members, or overseers)."""
         product = self.repo.product(product_id)
@@ -170,9 +188,7 @@ class CatalogService:
             raise DuplicateProductError(
                 f"lot {data.lot_number} of GTIN {product.gtin} exists", field="lot_number"
             )
-        template = self.repo.template(product.template_id)
-        assert template is not None  # foreign key guarantees it
-        attributes = validate_values(template_specs(template), Level.LOT, data.attributes)
+        attributes = self._attributes(product, Level.LOT, data.attributes)
         return self.repo.add(
             Lot(
                 product_id=product.id,
@@ -182,6 +198,25 @@ class CatalogService:
                 attributes=attributes,
             )
         )
+
+    def update_lot(self, principal: Principal, lot_id: uuid.UUID, data: LotUpdate) -> Lot:
+        """Change a lot's dates or attributes (re-validated against the product's template)."""
+        lot = self.get_lot(principal, lot_id)
+        product = self.get_product(principal, lot.product_id)
+        policy.require_write(principal, product.brand_party_id)
+        changes = data.model_dump(exclude_unset=True)
+        produced = changes.get("production_date", lot.production_date)
+        expires = changes.get("expiry_date", lot.expiry_date)
+        if produced and expires and expires < produced:
+            raise InvalidCatalogDataError(
+                "expiry date is before the production date", field="expiry_date"
+            )
+        if "attributes" in changes:
+            changes["attributes"] = self._attributes(product, Level.LOT, changes["attributes"])
+        for key, value in changes.items():
+            setattr(lot, key, value)
+        self.repo.session.flush()
+        return lot
 
     def get_lot(self, principal: Principal, lot_id: uuid.UUID) -> Lot:
         """A lot the caller may see."""
@@ -193,6 +228,13 @@ class CatalogService:
         except ProductNotFoundError as exc:
             raise LotNotFoundError(f"no lot {lot_id}", field="lot_id") from exc
         return lot
+
+    def _attributes(
+        self, product: Product, level: Level, values: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        template = self.repo.template(product.template_id)
+        assert template is not None  # the foreign key guarantees it
+        return validate_values(template_specs(template), level, values or {})
 
     def list_lots(
         self, principal: Principal, product_id: uuid.UUID, page: PageRequest

@@ -134,3 +134,32 @@ class LocationOut(_Out):
     longitude: float | None
     region_code: str | None
     attributes: dict[str, Any]
+
+
+class PartyUpdate(_In):
+    """Changeable party fields; identifiers (GLN, prefix) are fixed once issued codes use them."""
+
+    region_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    active: bool | None = None
+    roles: list[PartyRole] | None = Field(default=None, min_length=1)
+
+
+class UserUpdate(_In):
+    """Changeable member fields."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: MemberRole | None = None
+    active: bool | None = None
+
+
+class LocationUpdate(_In):
+    """Changeable location fields; GLN and extension identify it and stay."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: str | None = Field(default=None, max_length=32)
+    latitude: float | None = None
+    longitude: float | None = None
+    region_code: str | None = None
+    attributes: dict[str, Any] | None = None

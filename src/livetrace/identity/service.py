@@ -19,6 +19,7 @@ from livetrace.gs1 import keys as gs1_keys
 from livetrace.gs1.errors import Gs1Error
 from livetrace.identity import geo, policy
 from livetrace.identity.errors import (
+    AccessDeniedError,
     DuplicateError,
     InvalidPartyDataError,
     InvalidTokenError,
@@ -31,7 +32,15 @@ from livetrace.identity.models import ApiToken, Location, Party, PartyRoleGrant,
 from livetrace.identity.policy import Principal
 from livetrace.identity.repository import IdentityRepository
 from livetrace.identity.roles import ROLE_SCOPES, MemberRole, PartyRole, Scope
-from livetrace.identity.schemas import LocationCreate, PartyCreate, TokenCreate, UserCreate
+from livetrace.identity.schemas import (
+    LocationCreate,
+    LocationUpdate,
+    PartyCreate,
+    PartyUpdate,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
+)
 from livetrace.kit.clock import utcnow
 from livetrace.kit.pagination import Page, PageRequest
 
@@ -133,6 +142,26 @@ class IdentityService:
         policy.require_admin(principal, party_id)
         return self.keys.rotate(KeyOwnerKind.PARTY, party_id)
 
+    def update_party(self, principal: Principal, party_id: uuid.UUID, data: PartyUpdate) -> Party:
+        """Change region, coordinates, roles or the active flag (roles and activity: platform only)."""
+        party = self.get_party(principal, party_id)
+        policy.require_admin(principal, party_id)
+        changes = data.model_dump(exclude_unset=True)
+        if ("roles" in changes or "active" in changes) and not principal.is_platform:
+            raise AccessDeniedError("only the platform may change roles or deactivate a party")
+        if changes.get("region_code") is not None:
+            geo.validate_region_code(changes["region_code"])
+        lat = changes.get("latitude", party.latitude)
+        lon = changes.get("longitude", party.longitude)
+        geo.validate_coordinates(lat, lon)
+        if changes.get("roles") is not None:
+            party.roles = [PartyRoleGrant(role=str(r)) for r in sorted(set(changes.pop("roles")))]
+        changes.pop("roles", None)
+        for key, value in changes.items():
+            setattr(party, key, value)
+        self.repo.session.flush()
+        return party
+
     def _check_party_fields(self, data: PartyCreate) -> None:
         if data.company_prefix is not None and not _PREFIX_RE.match(data.company_prefix):
             raise InvalidPartyDataError(
@@ -161,6 +190,22 @@ class IdentityService:
         return self.repo.add(
             User(party_id=party_id, name=data.name, email=email, role=str(data.role))
         )
+
+    def update_user(
+        self, principal: Principal, party_id: uuid.UUID, user_id: uuid.UUID, data: UserUpdate
+    ) -> User:
+        """Change a member's name, role or active flag; tokens follow the new role at once."""
+        self.get_party(principal, party_id)
+        policy.require_admin(principal, party_id)
+        user = self.repo.user(user_id)
+        if user is None or user.party_id != party_id:
+            raise UserNotFoundError(f"no user {user_id} in this party", field="user_id")
+        for key, value in data.model_dump(exclude_unset=True).items():
+            if value is None:
+                raise InvalidPartyDataError(f"{key} cannot be null", field=key)
+            setattr(user, key, str(value) if key == "role" else value)
+        self.repo.session.flush()
+        return user
 
     def list_users(self, principal: Principal, party_id: uuid.UUID) -> list[User]:
         """Members of a party."""
@@ -270,6 +315,26 @@ class IdentityService:
                 f"location {data.gln} extension {data.extension} exists", field="gln"
             )
         return self.repo.add(Location(party_id=party_id, **data.model_dump()))
+
+    def update_location(
+        self, principal: Principal, location_id: uuid.UUID, data: LocationUpdate
+    ) -> Location:
+        """Change a location's name, kind, coordinates, region or attributes."""
+        location = self.get_location(principal, location_id)
+        policy.require_write(principal, location.party_id)
+        changes = data.model_dump(exclude_unset=True)
+        if changes.get("region_code") is not None:
+            geo.validate_region_code(changes["region_code"])
+        geo.validate_coordinates(
+            changes.get("latitude", location.latitude), changes.get("longitude", location.longitude)
+        )
+        for key in ("name", "kind", "attributes"):
+            if key in changes and changes[key] is None:
+                raise InvalidPartyDataError(f"{key} cannot be null", field=key)
+        for key, value in changes.items():
+            setattr(location, key, value)
+        self.repo.session.flush()
+        return location
 
     def get_location(self, principal: Principal, location_id: uuid.UUID) -> Location:
         """A location the caller may see."""

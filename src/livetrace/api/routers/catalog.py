@@ -9,7 +9,15 @@ from fastapi import APIRouter, status
 from livetrace.api.deps import PageDep, PrincipalDep, SessionDep
 from livetrace.api.schemas import PageOut
 from livetrace.catalog.attributes import TemplateSpec
-from livetrace.catalog.schemas import LotCreate, LotOut, ProductCreate, ProductOut, TemplateOut
+from livetrace.catalog.schemas import (
+    LotCreate,
+    LotOut,
+    LotUpdate,
+    ProductCreate,
+    ProductOut,
+    ProductUpdate,
+    TemplateOut,
+)
 from livetrace.catalog.service import CatalogService
 
 router = APIRouter(tags=["catalog"])
@@ -78,3 +86,20 @@ def list_lots(ref: str, who: PrincipalDep, session: SessionDep, page: PageDep) -
 def get_lot(lot_id: uuid.UUID, who: PrincipalDep, session: SessionDep) -> LotOut:
     """One lot."""
     return LotOut.model_validate(CatalogService(session).get_lot(who, lot_id))
+
+
+@router.patch("/products/{ref}", response_model=ProductOut)
+def update_product(
+    ref: str, data: ProductUpdate, who: PrincipalDep, session: SessionDep
+) -> ProductOut:
+    """Change a product's texts or attributes."""
+    svc = CatalogService(session)
+    return ProductOut.model_validate(svc.update_product(who, svc.find_product(who, ref).id, data))
+
+
+@router.patch("/lots/{lot_id}", response_model=LotOut)
+def update_lot(
+    lot_id: uuid.UUID, data: LotUpdate, who: PrincipalDep, session: SessionDep
+) -> LotOut:
+    """Change a lot's dates or attributes."""
+    return LotOut.model_validate(CatalogService(session).update_lot(who, lot_id, data))

@@ -14,14 +14,17 @@ from livetrace.identity.roles import PartyRole
 from livetrace.identity.schemas import (
     LocationCreate,
     LocationOut,
+    LocationUpdate,
     PartyCreate,
     PartyOut,
+    PartyUpdate,
     PublicKeyOut,
     TokenCreate,
     TokenCreated,
     TokenOut,
     UserCreate,
     UserOut,
+    UserUpdate,
 )
 from livetrace.identity.service import IdentityService
 
@@ -184,3 +187,36 @@ def get_location(
 ) -> LocationOut:
     """One location."""
     return LocationOut.model_validate(_svc(session, ctx).get_location(who, location_id))
+
+
+@router.patch("/parties/{party_id}", response_model=PartyOut)
+def update_party(
+    party_id: uuid.UUID, data: PartyUpdate, who: PrincipalDep, session: SessionDep, ctx: ContextDep
+) -> PartyOut:
+    """Change a party's region, coordinates, roles or active flag."""
+    return PartyOut.model_validate(_svc(session, ctx).update_party(who, party_id, data))
+
+
+@router.patch("/parties/{party_id}/users/{user_id}", response_model=UserOut)
+def update_user(  # noqa: PLR0917 - path parameters plus FastAPI dependencies
+    party_id: uuid.UUID,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    who: PrincipalDep,
+    session: SessionDep,
+    ctx: ContextDep,
+) -> UserOut:
+    """Change a member's name, role or active flag."""
+    return UserOut.model_validate(_svc(session, ctx).update_user(who, party_id, user_id, data))
+
+
+@router.patch("/locations/{location_id}", response_model=LocationOut)
+def update_location(
+    location_id: uuid.UUID,
+    data: LocationUpdate,
+    who: PrincipalDep,
+    session: SessionDep,
+    ctx: ContextDep,
+) -> LocationOut:
+    """Change a location's name, kind, coordinates, region or attributes."""
+    return LocationOut.model_validate(_svc(session, ctx).update_location(who, location_id, data))
