@@ -63,7 +63,16 @@ def check(engine: Engine) -> None:
             raise MigrationDriftError(f"models and migrations drift apart: {exc}") from exc
 
 
-def revision(engine: Engine, message: str) -> None:
-    """Autogenerate a new migration from the model changes (for developers)."""
+def revision(engine: Engine, message: str, base: str = "head") -> None:
+    """Autogenerate a new migration from the model changes (for developers).
+
+    `base` picks the parent revision when feature branches leave several heads.
+    """
     with engine.begin() as conn:
-        command.revision(alembic_config(conn), message=message, autogenerate=True)
+        command.revision(
+            alembic_config(conn),
+            message=message,
+            autogenerate=True,
+            head=base,
+            splice=base != "head",
+        )
