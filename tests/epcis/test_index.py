@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from epcis.helpers import GS1
+from factories.identity import make_party
+from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis import bindings_json, index
+from livetrace.epcis.eventhash import event_hash
 from livetrace.epcis.identifiers import canonical_epc
+from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
+from livetrace.epcis.writer import AcceptedEvent, write_events
+from livetrace.kit.clock import utcnow
 
 
 def _event(name: str, n: int = 0):  # type: ignore[no-untyped-def]
@@ -51,3 +60,24 @@ def test_nested_extension_values_are_inner_and_typed() -> None:
     assert by_name[("urn:x:c", "true")].value_num is None
     stamp = by_name[("urn:x:c", "2026-01-01T08:00:00+08:00")]
     assert stamp.value_time == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+
+
+def test_writer_stores_event_and_index_rows_in_one_batch(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    party = make_party(session, encryptor)
+    doc = bindings_json.parse_document(
+        (GS1 / "JSON" / "Example_9.6.4-TransformationEvent.jsonld").read_bytes()
+    )
+    event = doc.events[0]
+    accepted = AcceptedEvent(event=event, event_id="urn:uuid:t-1", event_hash=event_hash(event),
+                             document=bindings_json.event_to_json(event), party_id=party.id,
+                             log_index=10_000, record_time=utcnow())  # fmt: skip
+    write_events(session, [accepted])
+    row = session.get(EpcisEventRow, accepted.pk)
+    assert row is not None and row.event_type == "TransformationEvent"
+    epcs = session.scalars(
+        select(EpcisEventEpc.epc).where(EpcisEventEpc.event_pk == accepted.pk)
+    ).all()
+    assert "https://id.gs1.org/01/04012345111224/21/25" in epcs
+    assert row.document == bindings_json.event_to_json(event)

@@ -114,7 +114,7 @@ def sensor_rows(event: m.EpcisEvent) -> list[SensorRow]:
     for e, element in enumerate(event.sensor_element_list or ()):
         meta_time = element.sensor_metadata.time if element.sensor_metadata else None
         for report in element.sensor_report:
-            rows.append(SensorRow(len(rows), e, report, _time(report.time or meta_time)))
+            rows.append(SensorRow(len(rows), e, report, parse_time(report.time or meta_time)))
     return rows
 
 
@@ -153,10 +153,10 @@ def _scalar_row(section: str, position: int, name: str, value: Any) -> FieldRow:
     if isinstance(value, int | float):
         return FieldRow(section, position, name, str(value), float(value), None)
     text = None if value is None else str(value)
-    return FieldRow(section, position, name, text, None, _time(text))
+    return FieldRow(section, position, name, text, None, parse_time(text))
 
 
-def _time(text: str | None) -> datetime | None:
+def parse_time(text: str | None) -> datetime | None:
     """An ISO timestamp with offset as UTC, else None (plain strings are not times)."""
     if not text or len(text) < 20 or text[4:5] != "-" or "T" not in text:
         return None

@@ -1,0 +1,111 @@
+"""Set-based writes of accepted events and their index rows (one INSERT per table per batch)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from livetrace.epcis import index
+from livetrace.epcis import model as m
+from livetrace.epcis.models import (
+    EpcisEventEpc,
+    EpcisEventField,
+    EpcisEventLink,
+    EpcisEventRow,
+    EpcisSensorReport,
+)
+from livetrace.kit.ids import new_id
+
+CHUNK = 2_000  # rows per INSERT statement; keeps bound parameters under driver limits
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedEvent:
+    """An event that passed validation and has its place on the log."""
+
+    event: m.EpcisEvent
+    event_id: str
+    event_hash: str
+    document: dict[str, Any]
+    party_id: uuid.UUID
+    log_index: int
+    record_time: datetime
+    capture_job_id: uuid.UUID | None = None
+    pk: uuid.UUID = field(default_factory=new_id)
+
+
+def write_events(session: Session, accepted: Sequence[AcceptedEvent]) -> None:
+    """Insert the events and every index row; the caller's transaction commits."""
+    tables: dict[Any, list[dict[str, Any]]] = {
+        EpcisEventRow: [], EpcisEventEpc: [], EpcisEventLink: [], EpcisEventField: [],
+        EpcisSensorReport: [],
+    }  # fmt: skip
+    for a in accepted:
+        tables[EpcisEventRow].append(_event_row(a))
+        tables[EpcisEventEpc] += [_epc(a.pk, r) for r in index.epc_rows(a.event)]
+        tables[EpcisEventLink] += [_link(a.pk, r) for r in index.link_rows(a.event)]
+        tables[EpcisEventField] += [_field(a.pk, r) for r in index.field_rows(a.event)]
+        tables[EpcisSensorReport] += [_sensor(a.pk, r) for r in index.sensor_rows(a.event)]
+    for table, rows in tables.items():  # parents first: dict order is insertion order
+        for start in range(0, len(rows), CHUNK):
+            session.execute(insert(table), rows[start : start + CHUNK])
+
+
+def _event_row(a: AcceptedEvent) -> dict[str, Any]:
+    e = a.event
+    declaration = e.error_declaration
+    return {
+        "id": a.pk, "event_id": a.event_id, "event_hash": a.event_hash,
+        "event_type": e.event_type, "action": getattr(e, "action", None),
+        "biz_step": e.biz_step, "disposition": e.disposition,
+        "event_time": e.event_datetime(), "event_time_zone_offset": e.event_time_zone_offset,
+        "record_time": a.record_time,
+        "read_point": e.read_point.id if e.read_point else None,
+        "biz_location": e.biz_location.id if e.biz_location else None,
+        "transformation_id": getattr(e, "transformation_id", None),
+        "party_id": a.party_id, "capture_job_id": a.capture_job_id, "log_index": a.log_index,
+        "error_declaration_time": index.parse_time(declaration.declaration_time) if declaration else None,
+        "error_reason": declaration.reason if declaration else None,
+        "document": a.document,
+    }  # fmt: skip
+
+
+def _epc(pk: uuid.UUID, r: index.EpcRow) -> dict[str, Any]:
+    return {"event_pk": pk, "role": r.role, "position": r.position, "epc": r.epc, "raw": r.raw,
+            "is_class": r.is_class, "quantity": r.quantity, "uom": r.uom}  # fmt: skip
+
+
+def _link(pk: uuid.UUID, r: index.LinkRow) -> dict[str, Any]:
+    return {
+        "event_pk": pk,
+        "kind": r.kind,
+        "position": r.position,
+        "type": r.type,
+        "value": r.value,
+    }
+
+
+def _field(pk: uuid.UUID, r: index.FieldRow) -> dict[str, Any]:
+    return {"event_pk": pk, "section": r.section, "position": r.position, "name": r.name,
+            "value_text": r.value_text, "value_num": r.value_num, "value_time": r.value_time}  # fmt: skip
+
+
+def _sensor(pk: uuid.UUID, r: index.SensorRow) -> dict[str, Any]:
+    rep = r.report
+    return {
+        "event_pk": pk, "position": r.position, "element": r.element, "type": rep.type,
+        "device_id": rep.device_id, "time": r.time, "value": _num(rep.value),
+        "min_value": _num(rep.min_value), "max_value": _num(rep.max_value),
+        "mean_value": _num(rep.mean_value), "uom": rep.uom, "string_value": rep.string_value,
+        "boolean_value": rep.boolean_value, "component": rep.component, "exception": rep.exception,
+    }  # fmt: skip
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else float(value)
