@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         default="livetrace.example/log", description="Origin line of the verifiable log."
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    code_auth_version: int = Field(
+        default=1, ge=1, le=9999, description="Key version new item-code authenticators use."
+    )
+    code_auth_retired_versions: list[int] = Field(
+        default_factory=list,
+        description="Authenticator key versions whose codes no longer verify (JSON list).",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

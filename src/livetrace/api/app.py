@@ -7,7 +7,12 @@ from fastapi.staticfiles import StaticFiles
 
 from livetrace import __version__
 from livetrace.api import errors
-from livetrace.api.routers import catalog, health, identity
+from livetrace.api.routers import (
+    catalog,
+    codes,
+    health,
+    identity,
+)
 from livetrace.config import Settings
 from livetrace.context import AppContext
 from livetrace.web import pages
@@ -23,7 +28,12 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app = FastAPI(title="livetrace", version=__version__, description=DESCRIPTION)
     app.state.ctx = ctx
     errors.install(app)
-    for router in (health.router, identity.router, catalog.router):
+    for router in (
+        health.router,
+        identity.router,
+        catalog.router,
+        codes.router,
+    ):
         app.include_router(router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from livetrace.cli import db, demo, party, product
+from livetrace.cli import (
+    codes,
+    db,
+    demo,
+    party,
+    product,
+)
 from livetrace.cli.common import context, out
 
 app = typer.Typer(
@@ -17,6 +23,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(party.app, name="party")
 app.add_typer(product.app, name="product")
 app.add_typer(demo.app, name="demo")
+app.add_typer(codes.app, name="codes")
 
 
 @app.command()

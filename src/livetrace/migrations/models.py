@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from livetrace.catalog import models as catalog_models
+from livetrace.codes import models as codes_models
 from livetrace.crypto import models as crypto_models
 from livetrace.epcis import models as epcis_models
 from livetrace.identity import models as identity_models
 from livetrace.store.base import Base
 
-ALL_MODEL_MODULES = (crypto_models, identity_models, catalog_models, epcis_models)
+ALL_MODEL_MODULES = (
+    crypto_models,
+    identity_models,
+    catalog_models,
+    epcis_models,
+    codes_models,
+)
 metadata = Base.metadata

@@ -1,0 +1,169 @@
+"""Code issuance and label rendering.
+
+1. Issue N item codes with authenticators and write the print-house CSV, two ways:
+   * in memory: random serials, authenticators, Digital Links, CSV rows (what issuance costs
+     before storage);
+   * through `CodeService` on SQLite: the same plus the set-based inserts into `item_code`, then
+     the export read back from the database into the CSV (the real end-to-end path).
+   Baseline, in the same run: writing N random serials to a CSV with the stdlib writer.
+2. Render a label PDF of N_LABELS codes on A4 3x8 sheets. Baseline: making the same QR symbols
+   with segno alone, without drawing them.
+
+N defaults to 1,000,000 and N_LABELS to 1,000; set LIVETRACE_BENCH_CODES and
+LIVETRACE_BENCH_LABELS for quicker runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import segno
+from sqlalchemy.orm import Session, sessionmaker
+
+from livetrace.catalog.schemas import LotCreate, ProductCreate
+from livetrace.catalog.service import CatalogService
+from livetrace.codes import render
+from livetrace.codes.authenticator import CodeKeyring
+from livetrace.codes.export import ExportRow, RunInfo, write_csv
+from livetrace.codes.schemas import IssueRequest
+from livetrace.codes.serials import alphanumeric_serials, random_serials
+from livetrace.codes.service import CHUNK, CodeService
+from livetrace.codes.states import Target
+from livetrace.crypto.keys import KeyEncryptor
+from livetrace.gs1.keys import with_check_digit
+from livetrace.identity.policy import SYSTEM
+from livetrace.identity.roles import PartyRole
+from livetrace.identity.schemas import PartyCreate
+from livetrace.identity.service import IdentityService
+from livetrace.migrations import runner
+from livetrace.store.engine import make_engine
+
+N = int(os.environ.get("LIVETRACE_BENCH_CODES", "1000000"))
+N_LABELS = int(os.environ.get("LIVETRACE_BENCH_LABELS", "1000"))
+SECRET = "benchmark-secret-that-is-long-enough-for-settings"
+STEM = "https://id.example.cn"
+GTIN = with_check_digit("0697000200001")
+LOT = "L2026-10A"
+LOT_ATTRS = {"plot_code": "A07", "plot_coordinates": {"lat": 44.9, "lon": 127.1}, "grower": "王",
+             "harvest_date": "2026-10-02", "paddy_lot": "P1"}  # fmt: skip
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _baseline_csv(path: Path) -> None:
+    """N random serials written with the stdlib CSV writer."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["serial"])
+        for start in range(0, N, CHUNK):
+            writer.writerows([s] for s in alphanumeric_serials(min(CHUNK, N - start)))
+
+
+def _in_memory_issue(path: Path) -> None:
+    """Serials, authenticators, links and CSV rows, chunk by chunk, without a database."""
+    signer = CodeKeyring.from_secret(SECRET).signer(GTIN, LOT)
+    prefix = signer.link_prefix(STEM)
+    info = RunInfo(GTIN, LOT, "2027-10-27", paired=False, epc=False, manifest={})
+
+    def chunks() -> Iterator[list[ExportRow]]:
+        for start in range(0, N, CHUNK):
+            serials = random_serials(min(CHUNK, N - start), Target.QR)
+            links = signer.links(prefix, serials, signer.tags(serials))
+            yield [
+                ExportRow(start + i + 1, s, link, "issued")
+                for i, (s, link) in enumerate(zip(serials, links, strict=True))
+            ]
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        write_csv(info, chunks(), handle)
+
+
+def _catalog(factory: sessionmaker[Session]) -> None:
+    with factory.begin() as session:
+        catalog = CatalogService(session)
+        catalog.install_builtin_templates()
+        brand = IdentityService(session, KeyEncryptor.from_secret(SECRET)).create_party(
+            SYSTEM, PartyCreate(name="B", roles=[PartyRole.BRAND], company_prefix="6970002")
+        )
+        product = catalog.create_product(SYSTEM, ProductCreate(
+            gtin=GTIN, brand_party_id=brand.id, template="rice", name="五常大米",
+            attributes={"variety": "稻花香2号"}))  # fmt: skip
+        catalog.create_lot(SYSTEM, product.id, LotCreate(
+            lot_number=LOT, expiry_date=date(2027, 10, 27), attributes=LOT_ATTRS))  # fmt: skip
+
+
+def _service_issue(factory: sessionmaker[Session], path: Path) -> tuple[float, float]:
+    """Issue through the service (committed), then export the run from the database."""
+    keyring = CodeKeyring.from_secret(SECRET)
+    request = IssueRequest(product=GTIN, lot=LOT, count=N)
+    start = time.perf_counter()
+    with factory.begin() as session:
+        run_id = CodeService(session, keyring, base_url=STEM).issue(SYSTEM, request).id
+    issued = time.perf_counter() - start
+    with factory.begin() as session, path.open("w", encoding="utf-8", newline="") as handle:
+        job = CodeService(session, keyring, base_url=STEM).export(SYSTEM, run_id)
+        write_csv(job.info, job.chunks, handle)
+    return issued, time.perf_counter() - start
+
+
+def _labels() -> list[render.Label]:
+    signer = CodeKeyring.from_secret(SECRET).signer(GTIN, LOT)
+    serials = random_serials(N_LABELS, Target.QR)
+    links = signer.links(signer.link_prefix(STEM), serials, signer.tags(serials))
+    rows = [(link, GTIN, LOT, "2027-10-27", s) for s, link in zip(serials, links, strict=True)]
+    return render.labels_for(rows, title="五常大米 5kg")
+
+
+def _report(label: str, count: int, seconds: float, baseline: float | None = None) -> None:
+    rate = count / seconds
+    ratio = "" if baseline is None else f"  ({rate / baseline:.2f}x baseline)"
+    print(f"  {label:<52} {count:>9,} in {seconds:7.2f} s = {rate:>11,.0f}/s{ratio}")
+
+
+def main() -> None:
+    """Print rates and ratios."""
+    print(f"codes: N={N:,}  labels: N_LABELS={N_LABELS:,}  chunk={CHUNK:,}")
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        base = N / _timed(lambda: _baseline_csv(folder / "baseline.csv"))
+        _report("baseline: random serials -> CSV", N, N / base)
+        memory = _timed(lambda: _in_memory_issue(folder / "memory.csv"))
+        _report("issue in memory: serial+MAC+link -> CSV", N, memory, base)
+        engine = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
+        runner.upgrade(engine)
+        factory = sessionmaker(bind=engine)
+        _catalog(factory)
+        issued, total = _service_issue(factory, folder / "service.csv")
+        _report("CodeService.issue -> SQLite (committed)", N, issued, base)
+        _report("CodeService.issue -> SQLite, then export -> CSV", N, total, base)
+        size = (folder / "service.csv").stat().st_size
+        print(f"  CSV size {size / 1e6:,.1f} MB, SQLite file {_db_size(folder):,.1f} MB")
+        engine.dispose()
+        labels = _labels()
+        qr_only = _timed(lambda: [segno.make(label.uri, error="m") for label in labels])
+        _report("baseline: segno QR symbols only", N_LABELS, qr_only)
+        pdf = io.BytesIO()
+        layout = render.layout_named(render.DEFAULT_LAYOUT)
+        seconds = _timed(lambda: render.label_sheet(labels, layout, pdf))
+        _report(f"label PDF ({layout.name}, {-(-N_LABELS // layout.per_page)} pages)", N_LABELS,
+                seconds, N_LABELS / qr_only)  # fmt: skip
+        print(f"  PDF size {len(pdf.getvalue()) / 1e6:,.2f} MB")
+
+
+def _db_size(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.glob("bench.sqlite3*")) / 1e6
+
+
+if __name__ == "__main__":
+    main()

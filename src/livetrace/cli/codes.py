@@ -1,0 +1,164 @@
+"""`livetrace codes …`: issue code runs, export them for print houses and encoders, inspect codes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from sqlalchemy.orm import Session
+
+from livetrace.cli.common import context, err, out, show, work
+from livetrace.codes import render
+from livetrace.codes.errors import InvalidCodeRequestError
+from livetrace.codes.inspect import explain
+from livetrace.codes.output import ExportFormat, write_export
+from livetrace.codes.schemas import IssueRequest, RunOut
+from livetrace.codes.service import CodeService, keyring_for
+from livetrace.codes.states import Level, Target
+from livetrace.context import AppContext
+from livetrace.identity.policy import SYSTEM
+from livetrace.kit.errors import LivetraceError
+from livetrace.kit.pagination import PageRequest
+
+app = typer.Typer(
+    help="Item codes: issue runs, export them, inspect any code.", no_args_is_help=True
+)
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+RUN_COLUMNS = ("id", "gtin", "lot_number", "level", "target", "count", "paired", "states")
+
+
+def _service(ctx: AppContext, session: Session) -> CodeService:
+    return CodeService(session, keyring_for(ctx.settings), base_url=ctx.settings.base_url)
+
+
+@app.command()
+def issue(
+    product: str = typer.Argument(..., help="Product id or GTIN."),
+    lot: str = typer.Option(..., "--lot", help="Lot number (AI 10) of a registered lot."),
+    count: int = typer.Option(..., "--count", min=1, help="Codes (item level) or labels (batch)."),
+    target: Target = typer.Option(Target.QR, help="qr, sgtin-96 (numeric serials) or sgtin-198."),
+    level: Level = typer.Option(Level.ITEM, help="item: one code per item; batch: one per lot."),
+    pairs: bool = typer.Option(False, "--pairs", help="Also derive hidden verification codes."),
+    epc_filter: int = typer.Option(1, min=0, max=7, help="EPC filter value for RFID runs."),
+    as_json: bool = JSON,
+) -> None:
+    """Issue a run of codes, with a progress bar for long runs."""
+    ctx = context()
+    request = IssueRequest(
+        product=product,
+        lot=lot,
+        count=count,
+        target=target,
+        level=level,
+        pairs=pairs,
+        epc_filter=epc_filter,
+    )
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("issuing codes", total=count)
+        with work(ctx) as session:
+            svc = _service(ctx, session)
+            run = svc.issue(
+                SYSTEM, request, progress=lambda done, _: bar.update(task, completed=done)
+            )
+            row = RunOut.model_validate(run)
+            row.states = svc.state_counts(run)
+    show(row, as_json=as_json, columns=RUN_COLUMNS)
+
+
+@app.command("runs")
+def list_runs(as_json: bool = JSON) -> None:
+    """List code runs, newest first."""
+    ctx = context()
+    with work(ctx) as session:
+        page = _service(ctx, session).list_runs(SYSTEM, PageRequest(limit=500))
+        rows = [RunOut.model_validate(r) for r in page.items]
+    show(rows, as_json=as_json, columns=RUN_COLUMNS[:-1])
+
+
+@app.command("export")
+def export_run(
+    run: str = typer.Argument(..., help="Run id."),
+    fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="csv, zip, pdf, epc-hex."),
+    out_file: Path = typer.Option(..., "--out", help="File to write.", dir_okay=False),
+    layout: str = typer.Option(
+        render.DEFAULT_LAYOUT, help="Label sheet for pdf, a4-<cols>x<rows>."
+    ),
+) -> None:
+    """Write a run as CSV, ZIP (CSV + manifest), label PDF or an EPC hex list."""
+    ctx = context()
+    with work(ctx) as session:
+        run_id = _run_id(run)
+        job = _service(ctx, session).export(SYSTEM, run_id)
+        render.layout_named(layout)  # fail before creating the file
+        with out_file.open("wb") as handle:
+            count = write_export(job, fmt, handle, layout=layout)
+    out.print(f"wrote {count} codes to {out_file} ({fmt})")
+
+
+def _run_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError as error:
+        raise InvalidCodeRequestError(f"{text!r} is not a run id", field="run") from error
+
+
+@app.command()
+def inspect(
+    text: str = typer.Argument(..., help="GS1 string, Digital Link, scan data, EPC URN or hex."),
+    company_prefix_length: int | None = typer.Option(
+        None, "--company-prefix-length", min=6, max=12, help="Needed to derive EPC forms."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Explain any GS1 element string, Digital Link, EPC URN or EPC hex."""
+    try:
+        explanation = explain(text, company_prefix_length=company_prefix_length)
+    except LivetraceError as error:
+        err.print(f"[red]error[/red] {escape(f'[{error.code}]')}: {escape(error.diagnostics())}")
+        raise typer.Exit(1) from error
+    if as_json:
+        data = {
+            "kind": explanation.kind,
+            "elements": [vars_of(e) for e in explanation.elements],
+            "forms": explanation.forms,
+            "notes": list(explanation.notes),
+        }
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    out.print(f"[bold]{explanation.kind}[/bold]")
+    for element in explanation.elements:
+        out.print(f"  ({element.ai}) {element.title}: {element.value}", highlight=False)
+    for name, value in explanation.forms.items():
+        out.print(f"  {name}: {value}", highlight=False)
+    for note in explanation.notes:
+        out.print(f"  note: {note}", highlight=False)
+
+
+def vars_of(element: object) -> dict[str, str]:
+    """An explained element as a plain dict."""
+    return {name: str(getattr(element, name)) for name in ("ai", "title", "value")}
+
+
+@app.command()
+def verify(uri: str = typer.Argument(..., help="A scanned Digital Link.")) -> None:
+    """Check a code's authenticator and show its state."""
+    ctx = context()
+    with work(ctx) as session:
+        result = _service(ctx, session).verify(uri)
+        code = result.code
+        out.print(
+            f"authentic: GTIN {code.gtin} lot {code.lot} serial {code.serial or '—'} "
+            f"(key version {result.verified.version}), state {code.state}",
+            highlight=False,
+        )

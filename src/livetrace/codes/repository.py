@@ -1,0 +1,183 @@
+"""Every query of the codes package."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from livetrace.codes.models import CodeRun, ItemCode, NfcKeySet, NfcTag
+from livetrace.kit.pagination import Page, PageRequest
+from livetrace.store.paging import paginate
+
+ITEM_CODE_TABLE: Table = ItemCode.__table__  # type: ignore[assignment]
+_IN_CHUNK = 500  # bound on IN (...) lists: SQLite's variable limit and plan size
+
+
+class CodeRepository:
+    """Reads and writes runs, codes, NFC key sets and tags."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def add_run(self, run: CodeRun) -> CodeRun:
+        """Stage a run and flush so its id can be referenced by the codes."""
+        self.session.add(run)
+        self.session.flush()
+        return run
+
+    def run(self, run_id: uuid.UUID) -> CodeRun | None:
+        """A run by id."""
+        return self.session.get(CodeRun, run_id)
+
+    def runs(
+        self, page: PageRequest, *, brand: uuid.UUID | None, product: uuid.UUID | None
+    ) -> Page[CodeRun]:
+        """Runs, newest first, optionally of one brand and product."""
+        stmt = select(CodeRun)
+        if brand is not None:
+            stmt = stmt.where(CodeRun.brand_party_id == brand)
+        if product is not None:
+            stmt = stmt.where(CodeRun.product_id == product)
+        return paginate(self.session, stmt.order_by(CodeRun.created_at.desc(), CodeRun.id), page)
+
+    def state_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        """How many codes of the run are in each state."""
+        stmt = (
+            select(ItemCode.state, func.count())
+            .where(ItemCode.run_id == run_id)
+            .group_by(ItemCode.state)
+        )
+        return {state: int(n) for state, n in self.session.execute(stmt).all()}
+
+    # -- codes --------------------------------------------------------------------------------
+
+    def insert_codes(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert many codes in one set-based statement (no ORM objects per row)."""
+        self.session.execute(insert(ITEM_CODE_TABLE), list(rows))
+
+    def taken_serials(self, gtin: str, serials: Sequence[str]) -> set[str]:
+        """Those of `serials` already issued for the GTIN."""
+        taken: set[str] = set()
+        for start in range(0, len(serials), _IN_CHUNK):
+            chunk = serials[start : start + _IN_CHUNK]
+            stmt = select(ItemCode.serial).where(ItemCode.gtin == gtin, ItemCode.serial.in_(chunk))
+            taken.update(s for s in self.session.scalars(stmt) if s is not None)
+        return taken
+
+    def batch_code_exists(self, gtin: str, lot: str) -> bool:
+        """Whether the lot already has its batch-level code."""
+        stmt = select(ItemCode.id).where(
+            ItemCode.gtin == gtin, ItemCode.lot == lot, ItemCode.serial.is_(None)
+        )
+        return self.session.scalars(stmt.limit(1)).first() is not None
+
+    def code(self, code_id: uuid.UUID) -> ItemCode | None:
+        """A code by id."""
+        return self.session.get(ItemCode, code_id)
+
+    def code_by_data(self, gtin: str, lot: str | None, serial: str | None) -> ItemCode | None:
+        """A code by its GS1 data: GTIN + serial, or GTIN + lot for a batch code."""
+        stmt = select(ItemCode).where(ItemCode.gtin == gtin)
+        if serial is not None:
+            stmt = stmt.where(ItemCode.serial == serial)
+        else:
+            stmt = stmt.where(ItemCode.serial.is_(None), ItemCode.lot == lot)
+        return self.session.scalars(stmt).one_or_none()
+
+    def codes(self, run_id: uuid.UUID, page: PageRequest) -> Page[ItemCode]:
+        """One page of a run's codes in issue order."""
+        stmt = select(ItemCode).where(ItemCode.run_id == run_id).order_by(ItemCode.seq)
+        return paginate(self.session, stmt, page)
+
+    def iter_serials(
+        self, run_id: uuid.UUID, chunk: int = 10_000
+    ) -> Iterator[list[tuple[int, str | None, str]]]:
+        """(seq, serial, state) of a run in issue order, streamed in chunks."""
+        stmt = (
+            select(ItemCode.seq, ItemCode.serial, ItemCode.state)
+            .where(ItemCode.run_id == run_id)
+            .order_by(ItemCode.seq)
+            .execution_options(yield_per=chunk)
+        )
+        for part in self.session.execute(stmt).partitions(chunk):
+            yield [(seq, serial, state) for seq, serial, state in part]
+
+    def transition_run(
+        self, run_id: uuid.UUID, sources: Sequence[str], target: str, now: datetime
+    ) -> int:
+        """Move every code of the run that is in one of `sources` to `target`; how many moved."""
+        stmt = (
+            update(ItemCode)
+            .where(ItemCode.run_id == run_id, ItemCode.state.in_(list(sources)))
+            .values(state=target, state_changed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+
+    # -- NFC ----------------------------------------------------------------------------------
+
+    def add(self, row: NfcKeySet | NfcTag) -> None:
+        """Stage a row and flush so unique violations surface now."""
+        self.session.add(row)
+        self.session.flush()
+
+    def key_sets(self, party_id: uuid.UUID) -> Sequence[NfcKeySet]:
+        """A party's key sets, newest version first."""
+        stmt = (
+            select(NfcKeySet)
+            .where(NfcKeySet.party_id == party_id)
+            .order_by(NfcKeySet.version.desc())
+        )
+        return self.session.scalars(stmt).all()
+
+    def key_set(self, key_set_id: uuid.UUID) -> NfcKeySet | None:
+        """A key set by id."""
+        return self.session.get(NfcKeySet, key_set_id)
+
+    def active_key_sets(self) -> Sequence[NfcKeySet]:
+        """Every active key set of the deployment (a tap does not say whose tag it is)."""
+        stmt = select(NfcKeySet).where(NfcKeySet.status == "active").order_by(NfcKeySet.id)
+        return self.session.scalars(stmt).all()
+
+    def tag_by_uid(self, uid: str) -> NfcTag | None:
+        """A tag by its UID (14 upper-case hex digits)."""
+        return self.session.scalars(select(NfcTag).where(NfcTag.uid == uid)).one_or_none()
+
+    def tag_for_code(self, code_id: uuid.UUID) -> NfcTag | None:
+        """The tag bound to a code, if any."""
+        stmt = select(NfcTag).where(NfcTag.code_id == code_id)
+        return self.session.scalars(stmt).one_or_none()
+
+    def advance_counter(self, tag_id: uuid.UUID, counter: int, now: datetime) -> bool:
+        """Accept `counter` only if it is above the stored one, atomically; True if accepted.
+
+        The condition lives in the UPDATE itself, so of two concurrent taps with the same
+        counter exactly one changes the row: the other sees the new value and matches nothing.
+        """
+        stmt = (
+            update(NfcTag)
+            .where(
+                NfcTag.id == tag_id,
+                (NfcTag.last_counter.is_(None)) | (NfcTag.last_counter < counter),
+            )
+            .values(
+                last_counter=counter,
+                tap_count=NfcTag.tap_count + 1,
+                last_tap_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def last_counter(self, tag_id: uuid.UUID) -> int | None:
+        """The stored counter as the database has it now (not as the session cached it)."""
+        stmt = select(NfcTag.last_counter).where(NfcTag.id == tag_id)
+        return self.session.execute(stmt).scalar_one()

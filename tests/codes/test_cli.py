@@ -1,0 +1,87 @@
+"""`livetrace codes …` end to end on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from factories.catalog import RICE_LOT_ATTRS, RICE_PRODUCT_ATTRS
+from livetrace.cli.main import app
+from livetrace.codes.export import csv_rows
+from livetrace.gs1.keys import with_check_digit
+
+runner = CliRunner()
+GTIN = with_check_digit("0697000300001")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def lot(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LIVETRACE_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("LIVETRACE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LIVETRACE_BASE_URL", "https://id.example.cn")
+    steps = [
+        ("db", "upgrade"),
+        ("party", "create", "--name", "米业", "--role", "brand", "--company-prefix", "6970003"),
+        ("product", "create", "--gtin", GTIN, "--brand", "米业", "--template", "rice",
+         "--name", "五常大米", "--attributes", json.dumps(RICE_PRODUCT_ATTRS)),
+        ("product", "add-lot", GTIN, "--lot", "T2026", "--expires", "2028-01-31",
+         "--attributes", json.dumps(RICE_LOT_ATTRS)),
+    ]  # fmt: skip
+    for step in steps:
+        code, out = run(*step)
+        assert code == 0, out
+    return "T2026"
+
+
+def _issue(lot: str, *extra: str) -> str:
+    code, out = run("codes", "issue", GTIN, "--lot", lot, "--count", "30", "--json", *extra)
+    assert code == 0, out
+    run_id: str = json.loads(out)["id"]
+    return run_id
+
+
+def test_issue_export_and_inspect(lot: str, tmp_path: Path) -> None:
+    run_id = _issue(lot, "--target", "sgtin-96", "--pairs")
+    csv_file = tmp_path / "codes.csv"
+    code, out = run("codes", "export", run_id, "--format", "csv", "--out", str(csv_file))
+    assert code == 0 and "wrote 30 codes" in out
+    rows = csv_rows(csv_file.read_text(encoding="utf-8"))
+    assert len(rows) == 30 and rows[0]["expiry"] == "2028-01-31"
+    code, out = run("codes", "verify", rows[0]["digital_link"])
+    assert code == 0 and "authentic" in out and rows[0]["serial"] in out
+    zip_file, pdf_file, hex_file = tmp_path / "c.zip", tmp_path / "c.pdf", tmp_path / "c.txt"
+    assert run("codes", "export", run_id, "--format", "zip", "--out", str(zip_file))[0] == 0
+    assert "manifest.json" in zipfile.ZipFile(zip_file).namelist()
+    assert run("codes", "export", run_id, "--format", "pdf", "--out", str(pdf_file))[0] == 0
+    reader = PdfReader(io.BytesIO(pdf_file.read_bytes()))
+    assert len(reader.pages) == 2 and "(17) EXP 2028-01-31" in reader.pages[0].extract_text()
+    assert run("codes", "export", run_id, "--format", "epc-hex", "--out", str(hex_file))[0] == 0
+    first_hex = hex_file.read_text().split()[0]
+    code, out = run("codes", "inspect", first_hex)
+    assert code == 0 and "epc-hex" in out and rows[0]["serial"] in out
+    code, out = run("codes", "runs")
+    assert code == 0 and run_id[:8] in out
+
+
+def test_bad_input_exits_non_zero_with_the_reason(lot: str, tmp_path: Path) -> None:
+    code, out = run("codes", "issue", GTIN, "--lot", "T 2026", "--count", "1")
+    assert code == 1 and "not a valid AI (10) value" in out
+    code, out = run("codes", "inspect", "(01)09520123456789")
+    assert code == 1 and "check_digit" in out
+    code, out = run("codes", "export", "nope", "--out", str(tmp_path / "x.csv"))
+    assert code == 1 and "not a run id" in out
+    run_id = _issue(lot)
+    code, out = run("codes", "export", run_id, "--format", "epc-hex", "--out", str(tmp_path / "x"))
+    assert code == 1 and re.search(r"sgtin-96 or\s+sgtin-198", out)
