@@ -11,6 +11,7 @@ import typer
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -42,11 +43,12 @@ def work(ctx: AppContext) -> Iterator[Session]:
         with unit_of_work(ctx.sessions) as session:
             yield session
     except LivetraceError as exc:
-        err.print(f"[red]error[/red] [{exc.code}]: {exc.diagnostics()}")
+        err.print(f"[red]error[/red] {escape(f'[{exc.code}]')}: {escape(exc.diagnostics())}")
         raise typer.Exit(EXIT_DOMAIN_ERROR) from exc
     except PydanticValidationError as exc:
         for e in exc.errors():
-            err.print(f"[red]invalid[/red] {'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+            where = ".".join(str(p) for p in e["loc"])
+            err.print(f"[red]invalid[/red] {escape(where)}: {escape(e['msg'])}")
         raise typer.Exit(EXIT_DOMAIN_ERROR) from exc
 
 
