@@ -147,6 +147,10 @@ def test_bootstrap_a_platform_token(env: dict[str, str]) -> None:
             ("party", "create", "--name", "X", "--role", "farm", "--gln", "6970001000017"),
             "check digit",
         ),
+        (
+            ("party", "create", "--name", "X", "--role", "farm", "--gln", "6970001000017"),
+            "error [invalid-party-data]",
+        ),
         (("party", "create", "--name", "X", "--role", "wizard"), "roles"),
         (
             (
