@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     log_origin: str = Field(
         default="livetrace.example/log", description="Origin line of the verifiable log."
     )
+    witness_policy: Path | None = Field(
+        default=None,
+        description="tlog-policy file: witnesses (with URLs) the log pushes checkpoints to, and "
+        "the quorum that makes a checkpoint the published one.",
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     code_auth_version: int = Field(
         default=1, ge=1, le=9999, description="Key version new item-code authenticators use."
@@ -58,6 +63,15 @@ class Settings(BaseSettings):
     code_auth_retired_versions: list[int] = Field(
         default_factory=list,
         description="Authenticator key versions whose codes no longer verify (JSON list).",
+    )
+    epcis_capture_limit: int = Field(
+        default=10_000, ge=1, description="Most events one capture call accepts (advertised)."
+    )
+    epcis_capture_file_size_limit: int = Field(
+        default=64 << 20, ge=1024, description="Largest capture body in bytes (advertised)."
+    )
+    document_size_limit: int = Field(
+        default=32 << 20, ge=1024, description="Largest evidence document upload in bytes."
     )
 
     @model_validator(mode="after")

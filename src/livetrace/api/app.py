@@ -10,8 +10,10 @@ from livetrace.api import errors
 from livetrace.api.routers import (
     catalog,
     codes,
+    epcis_capture,
     health,
     identity,
+    ledger,
 )
 from livetrace.config import Settings
 from livetrace.context import AppContext
@@ -33,6 +35,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         identity.router,
         catalog.router,
         codes.router,
+        ledger.router,
+        epcis_capture.router,
     ):
         app.include_router(router)
     app.include_router(pages.router)

@@ -25,6 +25,19 @@ STATUS_BY_ERROR: tuple[tuple[type[e.LivetraceError], int], ...] = (
 )
 
 
+# EPCIS exception types whose standard status differs from the class table above.
+STATUS_BY_EPCIS_TYPE = {
+    "epcisException:QueryParameterException": 400,
+    "epcisException:QueryValidationException": 400,
+    "epcisException:SubscriptionControlsException": 400,
+    "epcisException:QueryTooLargeException": 413,
+    "epcisException:QueryTooComplexException": 413,
+    "epcisException:ValidationException": 400,
+    "epcisException:CaptureLimitExceededException": 413,
+    "epcisException:UnsupportedMediaTypeException": 415,
+}
+
+
 def status_for(error: e.LivetraceError) -> int:
     """The HTTP status of a domain error (500 for anything unmapped)."""
     for cls, status in STATUS_BY_ERROR:
@@ -34,11 +47,18 @@ def status_for(error: e.LivetraceError) -> int:
 
 
 def problem(
-    status: int, title: str, detail: str, *, code: str, instance: str, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str,
+    instance: str,
+    problem_type: str | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    """A problem-details response."""
+    """A problem-details response (`problem_type` overrides the default type URI)."""
     body = {
-        "type": PROBLEM_BASE + code,
+        "type": problem_type or PROBLEM_BASE + code,
         "title": title,
         "status": status,
         "detail": detail,
@@ -52,7 +72,9 @@ def problem(
 
 def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.LivetraceError)
-    status = status_for(exc)
+    # EPCIS errors carry their standard exception type (`epcisException:…`) as the problem type.
+    epcis_type: str | None = getattr(exc, "epcis_type", None)
+    status = STATUS_BY_EPCIS_TYPE.get(epcis_type or "", 0) or status_for(exc)
     extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
     if exc.details:
         extra["details"] = exc.details
@@ -63,6 +85,7 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
         exc.diagnostics(),
         code=exc.code,
         instance=request.url.path,
+        problem_type=epcis_type,
         **extra,
     )
 

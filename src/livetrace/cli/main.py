@@ -9,8 +9,12 @@ from livetrace.cli import (
     codes,
     db,
     demo,
+    epcis,
+    log,
     party,
     product,
+    verify,
+    witness,
 )
 from livetrace.cli.common import context, out
 
@@ -24,6 +28,10 @@ app.add_typer(party.app, name="party")
 app.add_typer(product.app, name="product")
 app.add_typer(demo.app, name="demo")
 app.add_typer(codes.app, name="codes")
+app.add_typer(epcis.app, name="epcis")
+app.add_typer(log.app, name="log")
+app.add_typer(witness.app, name="witness")
+app.command("verify")(verify.verify)
 
 
 @app.command()

@@ -122,7 +122,7 @@ class CosignatureVerifier:
 class CosignatureSigner:
     """Produces v1 cosignatures with one witness key."""
 
-    def __init__(self, name: str, private_key: ed25519.PrivateKey) -> None:
+    def __init__(self, name: str, private_key: ed25519.SigningKey) -> None:
         self._verifier = CosignatureVerifier(name, private_key.public_key)
         self._private = private_key
 

@@ -15,6 +15,8 @@ That is the behaviour of Go's crypto/ed25519 and of ed25519-dalek's default ``ve
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -39,6 +41,22 @@ def verify(public_key: bytes, signature: bytes, message: bytes, *, signer: str =
     except (InvalidSignature, ValueError):
         # ValueError: a key the library refuses to decode; for the caller it is the same failure.
         raise SignatureInvalidError(f"Ed25519 signature{who} does not verify") from None
+
+
+class SigningKey(Protocol):
+    """What signers need of a private key: its public half and deterministic signing.
+
+    ``PrivateKey`` is one; a key sealed in the database (``livetrace.crypto.keys.Signer``) is another.
+    """
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte RFC 8032 public key."""
+        ...
+
+    def sign(self, message: bytes) -> bytes:
+        """A 64-byte RFC 8032 signature."""
+        ...
 
 
 class PrivateKey:

@@ -221,18 +221,67 @@ class QuorumNotMetError(VerificationError):
     code = "ledger-quorum-not-met"
 
 
+# --- statements, storage and the log service ------------------------------------------------------
+
+
+class MalformedStatementError(ValidationError):
+    """Bytes or fields that are not a well-formed livetrace statement."""
+
+    code = "ledger-statement-malformed"
+
+
+class StatementSignatureError(VerificationError):
+    """A statement's signature does not verify against the key it names."""
+
+    code = "ledger-statement-signature-invalid"
+
+
+class StatementKeyError(VerificationError):
+    """A statement names a key that is not a current key of its party (or an unknown party)."""
+
+    code = "ledger-statement-key-not-current"
+
+
+class EntryNotFoundError(NotFoundError):
+    """No log entry at that index, or with that leaf hash."""
+
+    code = "ledger-entry-not-found"
+
+
+class CheckpointNotFoundError(NotFoundError):
+    """The log has not issued a checkpoint (of that size) yet."""
+
+    code = "ledger-checkpoint-not-found"
+
+
+class LogIntegrityError(VerificationError):
+    """Stored log data disagrees with itself or with a signed checkpoint; nothing is signed."""
+
+    code = "ledger-integrity"
+
+
+class WitnessUnavailableError(LivetraceError):
+    """A witness could not be reached or answered outside the tlog-witness protocol."""
+
+    code = "ledger-witness-unavailable"
+
+
 __all__ = [
     "AmbiguousKeyError",
+    "CheckpointNotFoundError",
     "ConsistencyProofError",
+    "EntryNotFoundError",
     "InclusionProofError",
     "KeyIdMismatchError",
     "LivetraceError",
+    "LogIntegrityError",
     "MalformedCheckpointError",
     "MalformedCosignatureError",
     "MalformedKeyError",
     "MalformedNoteError",
     "MalformedPolicyError",
     "MalformedProofBundleError",
+    "MalformedStatementError",
     "MalformedTileError",
     "MissingHashError",
     "NoTrustedSignatureError",
@@ -240,6 +289,8 @@ __all__ = [
     "ProofError",
     "QuorumNotMetError",
     "SignatureInvalidError",
+    "StatementKeyError",
+    "StatementSignatureError",
     "TreeRangeError",
     "UnsupportedKeyAlgorithmError",
     "WitnessBadRequestError",
@@ -248,6 +299,7 @@ __all__ = [
     "WitnessOldSizeTooLargeError",
     "WitnessRootMismatchError",
     "WitnessStaleOldSizeError",
+    "WitnessUnavailableError",
     "WitnessUnknownOriginError",
     "WitnessUntrustedCheckpointError",
 ]

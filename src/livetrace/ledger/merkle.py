@@ -89,8 +89,8 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
 
 def fold_right(hashes: Sequence[bytes]) -> bytes:
     """Combine subtree roots listed left to right (largest first) into the root of their union."""
-    if not hashes:
-        return EMPTY_ROOT
+    if len(hashes) < 2:
+        return hashes[0] if hashes else EMPTY_ROOT
     result = hashes[-1]
     for left in reversed(hashes[:-1]):
         result = node_hash(left, result)
@@ -210,11 +210,11 @@ class InMemoryHashStore:
 def _range_nodes(begin: int, end: int) -> list[NodeId]:
     """The perfect subtrees, left to right, whose union is the RFC subtree ``[begin, end)``."""
     nodes: list[NodeId] = []
-    width = end - begin
-    for level in reversed(range(width.bit_length())):
-        if width >> level & 1:
-            nodes.append((level, begin >> level))
-            begin += 1 << level
+    # Largest subtree first; only the set bits of the width cost an iteration.
+    while begin < end:
+        level = (end - begin).bit_length() - 1
+        nodes.append((level, begin >> level))
+        begin += 1 << level
     return nodes
 
 
@@ -223,7 +223,7 @@ def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     begin, end = 0, size
     while end - begin > 1:
-        mid = begin + _split(end - begin)
+        mid = begin + (1 << ((end - begin - 1).bit_length() - 1))  # _split, inlined: hot path
         if index < mid:
             ranges.append((mid, end))
             end = mid
@@ -239,7 +239,7 @@ def _consistency_ranges(old: int, new: int) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     begin, end, whole_old_tree = 0, new, True
     while old != end:
-        mid = begin + _split(end - begin)
+        mid = begin + (1 << ((end - begin - 1).bit_length() - 1))  # _split, inlined: hot path
         if old <= mid:
             ranges.append((mid, end))
             end = mid
@@ -256,9 +256,12 @@ def _consistency_ranges(old: int, new: int) -> list[tuple[int, int]]:
 def _hashes_of_ranges(ranges: Sequence[tuple[int, int]], reader: HashReader) -> list[bytes]:
     """MTH of each range, reading every needed subtree hash in one batch."""
     plan = [_range_nodes(begin, end) for begin, end in ranges]
-    wanted = sorted({node for nodes in plan for node in nodes})
+    wanted = list({node: None for nodes in plan for node in nodes})  # unique, in plan order
     found = dict(zip(wanted, reader.read_hashes(wanted), strict=True))
-    return [fold_right([found[node] for node in nodes]) for nodes in plan]
+    return [
+        found[nodes[0]] if len(nodes) == 1 else fold_right([found[node] for node in nodes])
+        for nodes in plan
+    ]
 
 
 def root_at(size: int, reader: HashReader) -> bytes:

@@ -280,7 +280,7 @@ class Ed25519Verifier:
 class Ed25519Signer:
     """A signer for plain Ed25519 note signatures (type 0x01)."""
 
-    def __init__(self, name: str, private_key: ed25519.PrivateKey) -> None:
+    def __init__(self, name: str, private_key: ed25519.SigningKey) -> None:
         _require_name(name, "signer")
         self._name = name
         self._private = private_key

@@ -5,8 +5,10 @@ from __future__ import annotations
 from livetrace.catalog import models as catalog_models
 from livetrace.codes import models as codes_models
 from livetrace.crypto import models as crypto_models
+from livetrace.epcis import doc_models as epcis_doc_models
 from livetrace.epcis import models as epcis_models
 from livetrace.identity import models as identity_models
+from livetrace.ledger import models as ledger_models
 from livetrace.store.base import Base
 
 ALL_MODEL_MODULES = (
@@ -15,5 +17,7 @@ ALL_MODEL_MODULES = (
     catalog_models,
     epcis_models,
     codes_models,
+    epcis_doc_models,
+    ledger_models,
 )
 metadata = Base.metadata
