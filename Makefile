@@ -41,6 +41,7 @@ db-check: ## Migrate a scratch SQLite and PostgreSQL database and check for drif
 	$(PY) -m livetrace.migrations.check_all $(PG_URL)
 
 bench: ## Run the benchmarks (ratios against a baseline measured in the same run)
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m bench
 
 ci: install lint db-check test ## Everything CI runs
