@@ -11,6 +11,7 @@ from livetrace.api.routers import (
     catalog,
     codes,
     epcis_capture,
+    epcis_query,
     health,
     identity,
     ledger,
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         catalog.router,
         codes.router,
         ledger.router,
+        epcis_query.router,
         epcis_capture.router,
     ):
         app.include_router(router)

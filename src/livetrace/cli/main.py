@@ -15,6 +15,7 @@ from livetrace.cli import (
     product,
     verify,
     witness,
+    worker,
 )
 from livetrace.cli.common import context, out
 
@@ -32,6 +33,7 @@ app.add_typer(epcis.app, name="epcis")
 app.add_typer(log.app, name="log")
 app.add_typer(witness.app, name="witness")
 app.command("verify")(verify.verify)
+app.add_typer(worker.app, name="worker")
 
 
 @app.command()

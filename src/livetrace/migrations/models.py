@@ -7,6 +7,7 @@ from livetrace.codes import models as codes_models
 from livetrace.crypto import models as crypto_models
 from livetrace.epcis import doc_models as epcis_doc_models
 from livetrace.epcis import models as epcis_models
+from livetrace.epcis import query_models as epcis_query_models
 from livetrace.identity import models as identity_models
 from livetrace.ledger import models as ledger_models
 from livetrace.store.base import Base
@@ -19,5 +20,6 @@ ALL_MODEL_MODULES = (
     codes_models,
     epcis_doc_models,
     ledger_models,
+    epcis_query_models,
 )
 metadata = Base.metadata

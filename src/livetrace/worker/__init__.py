@@ -1,0 +1,1 @@
+"""Long-running loops that call feature services (subscription delivery, …)."""
