@@ -47,6 +47,14 @@ def reachable_postgres(url: str, schema: str) -> Engine:
     return make_engine(f"{url}{sep}options=-csearch_path%3D{schema}", pool_size=5)
 
 
+def drop_schema(url: str, schema: str) -> None:
+    """Remove a test schema after the run."""
+    admin = make_engine(url, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
 def migrated(engine: Engine) -> Engine:
     """Run the real migrations and install the built-in templates."""
     runner.upgrade(engine)
@@ -60,16 +68,17 @@ def migrated(engine: Engine) -> Engine:
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The suite's database, migrated once."""
     url = os.environ.get("LIVETRACE_TEST_DATABASE_URL")
+    # A schema per test process, so parallel runs against one PostgreSQL never clobber each other.
+    schema = f"livetrace_test_{os.getpid()}"
+    postgres = bool(url and url.startswith("postgresql"))
     if url:
-        eng = (
-            reachable_postgres(url, "livetrace_test")
-            if url.startswith("postgresql")
-            else make_engine(url)
-        )
+        eng = reachable_postgres(url, schema) if postgres else make_engine(url)
     else:
         eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}")
     yield migrated(eng)
     eng.dispose()
+    if postgres and url:
+        drop_schema(url, schema)
 
 
 @pytest.fixture

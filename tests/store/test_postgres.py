@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
-from conftest import DEFAULT_PG_URL, migrated, reachable_postgres
+from conftest import DEFAULT_PG_URL, drop_schema, migrated, reachable_postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -17,9 +17,11 @@ pytestmark = pytest.mark.postgres
 def pg() -> Iterator[Engine]:
     """A migrated PostgreSQL schema of its own, whatever database the suite runs on."""
     url = os.environ.get("LIVETRACE_TEST_PG_URL", DEFAULT_PG_URL)
-    engine = migrated(reachable_postgres(url, "livetrace_pg_only"))
+    schema = f"livetrace_pg_only_{os.getpid()}"
+    engine = migrated(reachable_postgres(url, schema))
     yield engine
     engine.dispose()
+    drop_schema(url, schema)
 
 
 def test_json_columns_are_jsonb(pg: Engine) -> None:
