@@ -14,8 +14,9 @@ from factories.epcis import declaration, document, document_bytes, events, shipp
 from factories.identity import Member, make_member, make_party
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis import bindings_json, bindings_xml
-from livetrace.epcis.models import EpcisEventRow
+from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
 from livetrace.ledger.models import LogState
+from livetrace.trace.models import ItemState
 
 JSON_LD = {"Content-Type": "application/ld+json"}
 
@@ -209,3 +210,15 @@ def test_correction_over_http(client: TestClient, mill: Member, session: Session
     ).scalar_one()
     assert row.error_reason == "incorrect_data"
     assert row.document == first.json()
+
+
+def test_http_capture_keeps_the_trace_projections_in_step(
+    client: TestClient, mill: Member, session: Session
+) -> None:
+    r = post_capture(client, mill, document_bytes(events(3)))
+    assert r.status_code == 202, r.text
+    captured = session.scalars(
+        select(EpcisEventEpc.epc).where(EpcisEventEpc.role == "epcList")
+    ).all()
+    tracked = set(session.scalars(select(ItemState.epc)).all())
+    assert captured and set(captured) <= tracked

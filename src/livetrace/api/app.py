@@ -15,10 +15,11 @@ from livetrace.api.routers import (
     health,
     identity,
     ledger,
+    trace,
 )
 from livetrace.config import Settings
 from livetrace.context import AppContext
-from livetrace.web import pages
+from livetrace.web import pages, trace_pages
 
 DESCRIPTION = """Verifiable traceability for live-stream e-commerce.
 
@@ -39,8 +40,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         ledger.router,
         epcis_query.router,
         epcis_capture.router,
+        trace.router,
     ):
         app.include_router(router)
     app.include_router(pages.router)
+    app.include_router(trace_pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -23,13 +23,14 @@ from livetrace.cli.common import EXIT_DOMAIN_ERROR, context, err, out, work
 from livetrace.cli.log import publish
 from livetrace.context import AppContext
 from livetrace.epcis import jobs
-from livetrace.epcis.capture import Behaviour, CaptureOutcome, CaptureProblem, CaptureService
+from livetrace.epcis.capture import Behaviour, CaptureOutcome, CaptureProblem
 from livetrace.epcis.capture_files import FileDocument, open_document, validate_file
 from livetrace.epcis.models import CaptureJob
 from livetrace.identity.policy import SYSTEM
 from livetrace.identity.service import IdentityService
 from livetrace.kit.errors import LivetraceError
 from livetrace.store.uow import unit_of_work
+from livetrace.trace.wiring import capture_service
 
 app = typer.Typer(help="EPCIS events: import and validate capture files.", no_args_is_help=True)
 
@@ -96,7 +97,7 @@ class _Importer:
     def _capture(
         self, session: Session, doc: FileDocument, events: list[Any], behaviour: Behaviour, at: int
     ) -> CaptureOutcome:
-        service = CaptureService(session, self.ctx.encryptor, self.ctx.settings.log_origin)
+        service = capture_service(session, self.ctx.encryptor, self.ctx.settings.log_origin)
         return service.capture(
             self.party_id, doc.envelope, events, behaviour=behaviour, offset=at, job_id=self.job_id
         )

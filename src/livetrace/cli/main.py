@@ -13,6 +13,7 @@ from livetrace.cli import (
     log,
     party,
     product,
+    trace,
     verify,
     witness,
     worker,
@@ -29,11 +30,12 @@ app.add_typer(party.app, name="party")
 app.add_typer(product.app, name="product")
 app.add_typer(demo.app, name="demo")
 app.add_typer(codes.app, name="codes")
-app.add_typer(epcis.app, name="epcis")
 app.add_typer(log.app, name="log")
 app.add_typer(witness.app, name="witness")
-app.command("verify")(verify.verify)
 app.add_typer(worker.app, name="worker")
+app.add_typer(epcis.app, name="epcis")
+app.add_typer(trace.app, name="trace")
+app.command("verify")(verify.verify)
 
 
 @app.command()

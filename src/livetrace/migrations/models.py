@@ -11,15 +11,17 @@ from livetrace.epcis import query_models as epcis_query_models
 from livetrace.identity import models as identity_models
 from livetrace.ledger import models as ledger_models
 from livetrace.store.base import Base
+from livetrace.trace import models as trace_models
 
 ALL_MODEL_MODULES = (
     crypto_models,
     identity_models,
     catalog_models,
-    epcis_models,
-    codes_models,
-    epcis_doc_models,
     ledger_models,
+    codes_models,
+    epcis_models,
     epcis_query_models,
+    epcis_doc_models,
+    trace_models,
 )
 metadata = Base.metadata

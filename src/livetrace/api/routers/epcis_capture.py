@@ -34,6 +34,7 @@ from livetrace.epcis.schemas import CaptureJobOut, DocumentOut
 from livetrace.identity.policy import require_scope
 from livetrace.identity.roles import Scope
 from livetrace.kit import canonical_json
+from livetrace.trace.wiring import capture_service
 
 router = APIRouter(tags=["epcis capture"])
 
@@ -94,7 +95,7 @@ def _behaviour(value: str | None) -> Behaviour:
 
 
 def _service(session: SessionDep, ctx: AppContext) -> CaptureService:
-    return CaptureService(session, ctx.encryptor, ctx.settings.log_origin)
+    return capture_service(session, ctx.encryptor, ctx.settings.log_origin)
 
 
 @router.options("/capture", status_code=status.HTTP_204_NO_CONTENT)

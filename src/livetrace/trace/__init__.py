@@ -1,0 +1,1 @@
+"""Trace and recall: projections, backward/forward traces, recall campaigns, analytics."""

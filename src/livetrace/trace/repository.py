@@ -1,0 +1,576 @@
+"""Every SQL query of the trace package: projection reads and writes, traversal lookups.
+
+Reads that take a set of identifiers run one statement per chunk of `CHUNK` values, so a trace
+level of ten thousand items is a handful of indexed lookups, never one query per item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
+
+from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
+from livetrace.identity.models import Party
+from livetrace.kit.clock import utcnow
+from livetrace.trace.fold import Interval, State
+from livetrace.trace.models import (
+    PROJECTION_TABLES,
+    Containment,
+    ItemState,
+    LineageEdge,
+    LotEvent,
+    Recall,
+    RecallOrder,
+    RecallUnit,
+    TransactionLink,
+    VoidedEvent,
+)
+
+CHUNK = 900  # values per IN list: under SQLite's and psycopg's bound-parameter limits
+T = TypeVar("T")
+# Lot-event roles that mean "this event made the lot" (not merely observed or consumed it).
+PRODUCED_ROLES = ("commission", "quantityList", "outputQuantityList")
+
+
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """`values` in lists of at most `size`."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class ProjectionRepository:
+    """Reads and writes of the projection tables."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- item state ------------------------------------------------------------------------------
+
+    def states(self, epcs: Iterable[str]) -> dict[str, State]:
+        """The stored state of each identifier that has one."""
+        out: dict[str, State] = {}
+        for batch in chunks(sorted(set(epcs))):
+            query = select(ItemState.__table__).where(ItemState.epc.in_(batch))
+            for row in self.session.execute(query):
+                out[row.epc] = _state(row)
+        return out
+
+    def save_states(self, states: Sequence[State]) -> None:
+        """Replace the rows of these identifiers with the given states."""
+        self.delete_states(s.epc for s in states)
+        rows = [_state_row(s) for s in states]
+        for batch in chunks(rows, 1000):
+            self.session.execute(insert(ItemState), batch)
+
+    def delete_states(self, epcs: Iterable[str]) -> None:
+        """Drop the state rows of these identifiers."""
+        for batch in chunks(sorted(set(epcs))):
+            self.session.execute(delete(ItemState).where(ItemState.epc.in_(batch)))
+
+    # --- containment -----------------------------------------------------------------------------
+
+    def open_intervals(self, children: Iterable[str], parents: Iterable[str]) -> list[Interval]:
+        """Open intervals whose child or parent is among the given identifiers."""
+        found: dict[tuple[str, str, int], Interval] = {}
+        for column, values in (
+            (Containment.child_epc, children),
+            (Containment.parent_epc, parents),
+        ):
+            for batch in chunks(sorted(set(values))):
+                query = select(Containment.__table__).where(
+                    column.in_(batch), Containment.unpack_log_index.is_(None)
+                )
+                for row in self.session.execute(query):
+                    found.setdefault(_key(row), _interval(row))
+        return [found[k] for k in sorted(found)]
+
+    def save_intervals(self, touched: Sequence[Interval]) -> None:
+        """Insert new intervals and record the closing of existing ones."""
+        new = [_interval_row(i) for i in touched if i.new]
+        for batch in chunks(new, 1000):
+            self.session.execute(insert(Containment), batch)
+        closed = [i for i in touched if not i.new]
+        for interval in closed:
+            self.session.execute(
+                update(Containment)
+                .where(
+                    Containment.parent_epc == interval.parent_epc,
+                    Containment.child_epc == interval.child_epc,
+                    Containment.pack_log_index == interval.pack_log_index,
+                )
+                .values(
+                    unpack_log_index=interval.unpack_log_index, unpack_time=interval.unpack_time
+                )
+            )
+
+    def children_ever(self, parents: Iterable[str]) -> set[str]:
+        """Every identifier that was ever inside one of `parents`."""
+        out: set[str] = set()
+        for batch in chunks(sorted(set(parents))):
+            query = select(Containment.child_epc).where(Containment.parent_epc.in_(batch))
+            out.update(self.session.scalars(query))
+        return out
+
+    def delete_intervals(self, children: Iterable[str], parents: Iterable[str]) -> set[str]:
+        """Drop intervals whose child or parent is given; return the parents of dropped rows."""
+        dropped: set[str] = set()
+        for column, values in (
+            (Containment.child_epc, children),
+            (Containment.parent_epc, parents),
+        ):
+            for batch in chunks(sorted(set(values))):
+                dropped.update(
+                    self.session.scalars(select(Containment.parent_epc).where(column.in_(batch)))
+                )
+                self.session.execute(delete(Containment).where(column.in_(batch)))
+        return dropped
+
+    # --- per-event facts -------------------------------------------------------------------------
+
+    def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert fact rows into one projection table."""
+        for batch in chunks(rows, 1000):
+            self.session.execute(insert(table), batch)
+
+    def delete_event_facts(self, event_pk: uuid.UUID) -> None:
+        """Remove every per-event fact row an event produced."""
+        for table in (LineageEdge, LotEvent, TransactionLink):
+            self.session.execute(delete(table).where(table.event_pk == event_pk))
+
+    def mark_voided(self, event_pk: uuid.UUID, declared_log_index: int) -> bool:
+        """Record that an event was declared erroneous; False if it already was."""
+        if self.session.get(VoidedEvent, event_pk) is not None:
+            return False
+        self.session.execute(
+            insert(VoidedEvent), [{"event_pk": event_pk, "declared_log_index": declared_log_index}]
+        )
+        return True
+
+    def truncate(self) -> None:
+        """Empty every projection table (recall campaigns are kept)."""
+        for table in reversed(PROJECTION_TABLES):
+            self.session.execute(delete(table))
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def declared_target(
+        self, event_id: str | None, event_hash: str | None, before: int
+    ) -> EpcisEventRow | None:
+        """The event an error declaration at log position `before` names (by ID, else by hash).
+
+        Capture may already have marked the original (`error_declared_by`); the declaration's
+        own row has a later log position, so `before` keeps it out.
+        """
+        for column, value in ((EpcisEventRow.event_id, event_id),
+                              (EpcisEventRow.event_hash, event_hash)):  # fmt: skip
+            if not value:
+                continue
+            query = (
+                select(EpcisEventRow)
+                .where(column == value, EpcisEventRow.log_index < before)
+                .order_by(EpcisEventRow.log_index)
+                .limit(1)
+            )
+            found = self.session.scalar(query)
+            if found is not None:
+                return found
+        return None
+
+    def named_epcs(self, event_pk: uuid.UUID) -> set[str]:
+        """Every canonical identifier an event names."""
+        query = select(EpcisEventEpc.epc).where(EpcisEventEpc.event_pk == event_pk)
+        return set(self.session.scalars(query))
+
+    def replay_events(
+        self, epcs: set[str], unpack_parents: set[str], before: int
+    ) -> list[EpcisEventRow]:
+        """Live events before `before` that name one of `epcs`, or unpack one of the parents."""
+        pks: set[uuid.UUID] = set()
+        for batch in chunks(sorted(epcs)):
+            pks.update(self.session.scalars(
+                select(EpcisEventEpc.event_pk).where(EpcisEventEpc.epc.in_(batch))
+            ))  # fmt: skip
+        for batch in chunks(sorted(unpack_parents)):
+            pks.update(self.session.scalars(
+                select(EpcisEventEpc.event_pk)
+                .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
+                .where(EpcisEventEpc.epc.in_(batch), EpcisEventEpc.role == "parentID",
+                       EpcisEventRow.action == "DELETE")
+            ))  # fmt: skip
+        rows: list[EpcisEventRow] = []
+        for ids in chunks(sorted(pks, key=str)):
+            rows += self.session.scalars(
+                select(EpcisEventRow).where(
+                    EpcisEventRow.id.in_(ids),
+                    EpcisEventRow.log_index < before,
+                    EpcisEventRow.error_declared_by.is_(None),
+                    ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
+                )
+            )
+        return sorted(rows, key=lambda r: r.log_index)
+
+    def events_in_order(self, after: int, limit: int) -> list[EpcisEventRow]:
+        """Stored events after log position `after`, in log order."""
+        query = (
+            select(EpcisEventRow)
+            .where(EpcisEventRow.log_index > after)
+            .order_by(EpcisEventRow.log_index)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def table_rows(self, table: Any) -> list[tuple[Any, ...]]:
+        """Every row of a projection table in primary-key order (for rebuild checks)."""
+        cols = list(table.__table__.columns)
+        keys = list(table.__table__.primary_key.columns)
+        return [tuple(r) for r in self.session.execute(select(*cols).order_by(*keys))]
+
+
+def _prepared() -> dict[str, Any]:
+    """The traversal statements, built once: a trace runs a dozen of them per request, and
+    building a statement costs more than SQLite takes to run it."""
+    ids: Any = bindparam("ids", expanding=True)
+    a, b = aliased(LineageEdge), aliased(LineageEdge)
+
+    def lineage(mine: str, other: str) -> Any:
+        return (
+            select(a.epc, b.epc, b.is_class, b.event_pk)
+            .join(b, and_(b.group_key == a.group_key, b.role == other))
+            .where(a.role == mine, a.epc.in_(ids))
+        )
+
+    # Only the columns traces show: timestamps and UUIDs cost more to convert than to read.
+    state = (ItemState.epc, ItemState.gtin, ItemState.lot_class, ItemState.status,
+             ItemState.disposition, ItemState.persistent_dispositions, ItemState.biz_location,
+             ItemState.owner, ItemState.last_log_index)  # fmt: skip
+    interval = (Containment.parent_epc, Containment.child_epc, Containment.pack_log_index,
+                Containment.unpack_log_index)  # fmt: skip
+    return {
+        "states": select(*state).where(ItemState.epc.in_(ids)),
+        "by_child": select(*interval).where(Containment.child_epc.in_(ids)),
+        "by_parent": select(*interval).where(Containment.parent_epc.in_(ids)),
+        "up": lineage("out", "in"),
+        "down": lineage("in", "out"),
+        "members": select(*state).where(ItemState.lot_class.in_(ids)),
+        # The same lot's items joined in the database: one statement for ten thousand items
+        # instead of a dozen IN lists of their identifiers.
+        "member_intervals": select(*interval)
+        .join(ItemState, ItemState.epc == Containment.child_epc)
+        .where(ItemState.lot_class.in_(ids)),
+        "member_links": select(TransactionLink.__table__)
+        .join(ItemState, ItemState.epc == TransactionLink.epc)
+        .where(ItemState.lot_class.in_(ids)),
+        "lot_events": select(LotEvent.__table__).where(LotEvent.lot_class.in_(ids)),
+        "links": select(TransactionLink.__table__).where(TransactionLink.epc.in_(ids)),
+        "naming": (
+            select(EpcisEventEpc.epc, EpcisEventRow)
+            .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
+            .where(
+                EpcisEventEpc.epc.in_(ids),
+                EpcisEventRow.error_declared_by.is_(None),
+                EpcisEventRow.error_declaration_time.is_(None),
+                ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
+            )
+        ),
+    }
+
+
+_STATEMENTS = _prepared()
+
+
+class TraceRepository:
+    """Lookups the traversals and reports make."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _rows(self, name: str, values: Iterable[Any]) -> list[Any]:
+        out: list[Any] = []
+        for batch in chunks(sorted(set(values))):
+            out += self.session.execute(_STATEMENTS[name], {"ids": batch}).all()
+        return out
+
+    def states(self, epcs: Iterable[str]) -> dict[str, Row[Any]]:
+        """State rows by identifier."""
+        return {row.epc: row for row in self._rows("states", epcs)}
+
+    def intervals_by_child(self, children: Iterable[str]) -> list[Row[Any]]:
+        """Every containment interval (open or closed) of these children."""
+        return self._rows("by_child", children)
+
+    def intervals_by_parent(self, parents: Iterable[str]) -> list[Row[Any]]:
+        """Every containment interval (open or closed) of these parents."""
+        return self._rows("by_parent", parents)
+
+    def lineage(
+        self, epcs: Iterable[str], *, upstream: bool
+    ) -> list[tuple[str, str, bool, uuid.UUID]]:
+        """(from, to, is_class, event_pk) pairs: inputs of outputs (upstream) or the reverse."""
+        rows = self._rows("up" if upstream else "down", epcs)
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def items_of_lots(self, lots: Iterable[str]) -> list[tuple[str, str]]:
+        """(lot, item) for every item whose lot is one of `lots`."""
+        return [(r.lot_class, r.epc) for r in self._rows("members", lots)]
+
+    def members(self, lots: Iterable[str]) -> list[Row[Any]]:
+        """State rows of every item whose lot is one of `lots`."""
+        return self._rows("members", lots)
+
+    def member_intervals(self, lots: Iterable[str]) -> list[Row[Any]]:
+        """Containment intervals of every item of these lots."""
+        return self._rows("member_intervals", lots)
+
+    def member_links(self, lots: Iterable[str]) -> list[Row[Any]]:
+        """Transaction links of every item of these lots."""
+        return self._rows("member_links", lots)
+
+    def lot_events(self, lots: Iterable[str]) -> list[Row[Any]]:
+        """Every event fact about these lots, in log order."""
+        return sorted(self._rows("lot_events", lots), key=lambda r: (r.log_index, r.lot_class))
+
+    def known_lot(self, lot: str) -> bool:
+        """Whether any projection mentions the lot."""
+        for _table, column in ((LotEvent, LotEvent.lot_class), (ItemState, ItemState.lot_class),
+                              (LineageEdge, LineageEdge.epc)):  # fmt: skip
+            if self.session.scalar(select(column).where(column == lot).limit(1)) is not None:
+                return True
+        return False
+
+    def lots_by_line(self, line: str, shift: str | None, start: Any, end: Any) -> set[str]:
+        """Lots produced on a line (and shift) within a time window."""
+        query = select(LotEvent.lot_class).where(
+            LotEvent.line == line, LotEvent.role.in_(PRODUCED_ROLES)
+        )
+        if shift:
+            query = query.where(LotEvent.shift == shift)
+        if start is not None:
+            query = query.where(LotEvent.event_time >= start)
+        if end is not None:
+            query = query.where(LotEvent.event_time < end)
+        return set(self.session.scalars(query))
+
+    def lots_by_party(self, party_id: uuid.UUID) -> set[str]:
+        """Lots whose origin a party recorded (commissioned or produced them)."""
+        query = select(LotEvent.lot_class).where(
+            LotEvent.party_id == party_id, LotEvent.role.in_(PRODUCED_ROLES)
+        )
+        return set(self.session.scalars(query))
+
+    def links(self, epcs: Iterable[str]) -> list[Row[Any]]:
+        """Business-transaction links of these identifiers, in log order."""
+        return sorted(self._rows("links", epcs), key=lambda r: (r.log_index, r.epc, r.position))
+
+    def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, EpcisEventRow]]:
+        """(identifier, event) for live events naming these identifiers, in log order."""
+        out = [(r[0], r[1]) for r in self._rows("naming", epcs)]
+        return sorted(out, key=lambda p: (p[1].log_index, p[0]))
+
+    def party_names(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Party names by id."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        query = select(Party.id, Party.name).where(Party.id.in_(wanted))
+        return dict(self.session.execute(query).all())
+
+    def voided(self, pks: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these events were declared erroneous."""
+        out: set[uuid.UUID] = set()
+        for batch in chunks(sorted(set(pks))):
+            out.update(self.session.scalars(
+                select(VoidedEvent.event_pk).where(VoidedEvent.event_pk.in_(batch))
+            ))  # fmt: skip
+        return out
+
+
+def _state(row: Row[Any]) -> State:
+    return State(
+        epc=row.epc, gtin=row.gtin, lot_class=row.lot_class, status=row.status,
+        disposition=row.disposition, persistent_dispositions=tuple(row.persistent_dispositions),
+        biz_location=row.biz_location, read_point=row.read_point, owner=row.owner,
+        last_biz_step=row.last_biz_step, last_party_id=row.last_party_id,
+        first_log_index=row.first_log_index, last_log_index=row.last_log_index,
+        first_time=row.first_time, last_time=row.last_time,
+    )  # fmt: skip
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(State))
+
+
+def _state_row(state: State) -> dict[str, Any]:
+    row = {name: getattr(state, name) for name in _STATE_FIELDS}
+    row["persistent_dispositions"] = list(state.persistent_dispositions)
+    return row
+
+
+def _key(row: Row[Any]) -> tuple[str, str, int]:
+    return (row.parent_epc, row.child_epc, row.pack_log_index)
+
+
+def _interval(row: Row[Any]) -> Interval:
+    return Interval(row.parent_epc, row.child_epc, row.pack_log_index, row.child_is_class,
+                    row.quantity, row.pack_time, row.unpack_log_index, row.unpack_time)  # fmt: skip
+
+
+def _interval_row(i: Interval) -> dict[str, Any]:
+    return {
+        "parent_epc": i.parent_epc, "child_epc": i.child_epc, "pack_log_index": i.pack_log_index,
+        "child_is_class": i.child_is_class, "quantity": i.quantity, "pack_time": i.pack_time,
+        "unpack_log_index": i.unpack_log_index, "unpack_time": i.unpack_time,
+    }  # fmt: skip
+
+
+class RecallRepository:
+    """Reads and writes of recall campaigns."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, recall: Recall, units: Sequence[dict[str, Any]],
+            orders: Sequence[dict[str, Any]]) -> Recall:  # fmt: skip
+        """Store a campaign with its frozen units and orders."""
+        self.session.add(recall)
+        self.session.flush()
+        for batch in chunks(units, 1000):
+            self.session.execute(insert(RecallUnit), batch)
+        for batch in chunks(orders, 1000):
+            self.session.execute(insert(RecallOrder), batch)
+        return recall
+
+    def get(self, ref: str) -> Recall | None:
+        """A campaign by id or number."""
+        try:
+            return self.session.get(Recall, uuid.UUID(ref))
+        except ValueError:
+            return self.session.scalar(select(Recall).where(Recall.number == ref))
+
+    def campaigns(self, party_id: uuid.UUID | None) -> list[Recall]:
+        """Campaigns, newest first; one party's when given."""
+        query = select(Recall).order_by(Recall.opened_at.desc(), Recall.number)
+        if party_id is not None:
+            query = query.where(Recall.party_id == party_id)
+        return list(self.session.scalars(query))
+
+    def units(self, recall_id: uuid.UUID) -> list[RecallUnit]:
+        """The frozen units of a campaign."""
+        query = select(RecallUnit).where(RecallUnit.recall_id == recall_id)
+        return list(self.session.scalars(query.order_by(RecallUnit.kind, RecallUnit.epc)))
+
+    def orders(self, recall_id: uuid.UUID) -> list[RecallOrder]:
+        """Orders tied to a campaign's units."""
+        query = select(RecallOrder).where(RecallOrder.recall_id == recall_id)
+        return list(self.session.scalars(query.order_by(RecallOrder.biz_transaction)))
+
+    def progress(self, recall_id: uuid.UUID) -> dict[str, int]:
+        """How many units are at each progress step."""
+        query = (
+            select(RecallUnit.progress, func.count())
+            .where(RecallUnit.recall_id == recall_id)
+            .group_by(RecallUnit.progress)
+        )
+        return dict(self.session.execute(query).all())
+
+    def set_progress(self, recall_id: uuid.UUID, epcs: Sequence[str], progress: str,
+                     note: str | None) -> int:  # fmt: skip
+        """Move units to a progress step; return how many rows changed."""
+        changed = 0
+        for batch in chunks(sorted(set(epcs))):
+            result = self.session.execute(
+                update(RecallUnit)
+                .where(RecallUnit.recall_id == recall_id, RecallUnit.epc.in_(batch))
+                .values(progress=progress, note=note, updated_at=utcnow())
+            )
+            changed += int(getattr(result, "rowcount", 0) or 0)
+        return changed
+
+    def unit_epcs(self, recall_id: uuid.UUID, epcs: Iterable[str]) -> dict[str, str]:
+        """Progress of the given units that belong to the campaign."""
+        out: dict[str, str] = {}
+        for batch in chunks(sorted(set(epcs))):
+            query = select(RecallUnit.epc, RecallUnit.progress).where(
+                RecallUnit.recall_id == recall_id, RecallUnit.epc.in_(batch)
+            )
+            out.update(dict(self.session.execute(query).all()))
+        return out
+
+    def open_for(self, epcs: Iterable[str]) -> list[tuple[Recall, RecallUnit]]:
+        """Open campaigns whose frozen units include one of `epcs`."""
+        query = (
+            select(Recall, RecallUnit)
+            .join(RecallUnit, RecallUnit.recall_id == Recall.id)
+            .where(RecallUnit.epc.in_(sorted(set(epcs))), Recall.status == "open")
+            .order_by(Recall.opened_at, RecallUnit.epc)
+        )
+        return [(r, u) for r, u in self.session.execute(query)]
+
+
+class AnalyticsRepository:
+    """Reads behind dwell times, completeness and supplier quality."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def instance_events(self, gtin: str | None, limit: int) -> list[Row[Any]]:
+        """(epc, time, biz_step, location) of live events naming items, by item then log order."""
+        query = (
+            select(EpcisEventEpc.epc, EpcisEventRow.event_time, EpcisEventRow.biz_step,
+                   EpcisEventRow.biz_location, EpcisEventRow.log_index)
+            .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
+            .where(EpcisEventEpc.is_class.is_(False),
+                   EpcisEventRow.error_declared_by.is_(None),
+                   EpcisEventRow.error_declaration_time.is_(None),
+                   ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)))
+            .order_by(EpcisEventEpc.epc, EpcisEventRow.log_index)
+            .limit(limit)
+        )  # fmt: skip
+        if gtin:
+            query = query.where(EpcisEventEpc.epc.like(f"https://id.gs1.org/01/{gtin}/%"))
+        return cast("list[Row[Any]]", list(self.session.execute(query).all()))
+
+    def lot_events_of_gtin(self, gtin: str) -> list[Row[Any]]:
+        """Lot facts of one product's lots."""
+        query = select(LotEvent.__table__).where(LotEvent.gtin == gtin)
+        return list(self.session.execute(query.order_by(LotEvent.log_index)).all())
+
+    def record_lags(self, event_pks: Iterable[uuid.UUID]) -> list[float]:
+        """Seconds between event time and record time for these events."""
+        out: list[float] = []
+        for batch in chunks(sorted(set(event_pks))):
+            query = select(EpcisEventRow.event_time, EpcisEventRow.record_time).where(
+                EpcisEventRow.id.in_(batch)
+            )
+            out += [max(0.0, (rec - ev).total_seconds()) for ev, rec in self.session.execute(query)]
+        return out
+
+    def produced_lots(self) -> list[Row[Any]]:
+        """Lot facts of every lot some event made (commissioned or transformed)."""
+        query = select(LotEvent.__table__).where(LotEvent.role.in_(PRODUCED_ROLES))
+        return list(self.session.execute(query.order_by(LotEvent.log_index)).all())
+
+    def output_lots(self) -> set[str]:
+        """Every identifier that is a transformation output."""
+        return set(self.session.scalars(select(LineageEdge.epc).where(LineageEdge.role == "out")))
+
+    def recall_counts(self, lots: Iterable[str]) -> dict[str, int]:
+        """How many recalls froze each lot."""
+        out: dict[str, int] = {}
+        for batch in chunks(sorted(set(lots))):
+            query = (
+                select(RecallUnit.epc, func.count())
+                .where(RecallUnit.epc.in_(batch))
+                .group_by(RecallUnit.epc)
+            )
+            out.update(dict(self.session.execute(query).all()))
+        return out
