@@ -309,7 +309,7 @@ class CodeSigner:
         return self.keyring.tag_for(code_elements(self.gtin, self.lot, None), self.version)
 
     def hidden_codes(self, serials: Sequence[str | None]) -> list[str]:
-        """Hidden verification codes (`XXXX-XXXX-XXXX`) for these serials."""
+        """Hidden verification codes (three groups of four characters) for these serials."""
         key = self.keyring.hidden_key(self.version, self.gtin)
         return [_hidden_text(hmac.digest(key, self._message(s), "sha256")[:16]) for s in serials]
 
