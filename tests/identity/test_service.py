@@ -44,7 +44,7 @@ def count(session: Session) -> int:
 def test_party_gets_roles_and_a_signing_key(session: Session, encryptor: KeyEncryptor) -> None:
     party = make_party(session, encryptor, roles=["farm", "supplier", "farm"])
     assert party.role_names == ["farm", "supplier"]
-    keys = svc(session, encryptor).party_keys(SYSTEM, party.id)
+    keys = svc(session, encryptor).party_keys(party.id)
     assert len(keys) == 1 and keys[0].status == "active"
 
 

@@ -81,7 +81,7 @@ def keys(party: str = typer.Argument(..., help="Party id, name or GLN.")) -> Non
     ctx = context()
     with work(ctx) as session:
         svc = IdentityService(session, ctx.encryptor)
-        infos = svc.party_keys(SYSTEM, svc.find_party(SYSTEM, party).id)
+        infos = svc.party_keys(svc.find_party(SYSTEM, party).id)
     for k in infos:
         out.print(f"{k.key_id}  {k.status}  ed25519  {k.public_key_b64}")
         out.print(k.public_key_pem, highlight=False)

@@ -129,7 +129,7 @@ class IdentityService:
         only = None if principal.is_overseer else principal.party_id
         return self.repo.parties(page, only=only, role=str(role) if role else None)
 
-    def party_keys(self, principal: Principal, party_id: uuid.UUID) -> list[PublicKeyInfo]:
+    def party_keys(self, party_id: uuid.UUID) -> list[PublicKeyInfo]:
         """A party's public keys, retired ones included. Public keys are public."""
         party = self.repo.party(party_id)
         if party is None:

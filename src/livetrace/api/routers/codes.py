@@ -38,6 +38,7 @@ from livetrace.codes.schemas import (
 from livetrace.codes.service import CodeService, keyring_for
 from livetrace.codes.states import CodeState
 from livetrace.context import AppContext
+from livetrace.identity.policy import Principal
 
 router = APIRouter(prefix="/codes", tags=["codes"])
 _SPOOL_BYTES = 32 << 20  # exports above this size spill from memory to a temporary file
@@ -177,6 +178,12 @@ def change_code_state(
     return _code_out(svc, svc.transition_code(who, code_id, data.state))
 
 
+def _link(session: SessionDep, ctx: ContextDep, who: Principal, code_id: uuid.UUID) -> str:
+    """The Digital Link a visible code carries."""
+    svc = _codes(session, ctx)
+    return svc.link(svc.get_code(who, code_id))
+
+
 @router.get("/items/{code_id}/qr.svg", response_class=Response)
 def qr_svg(
     code_id: uuid.UUID,
@@ -186,9 +193,9 @@ def qr_svg(
     scale: Annotated[int, Query(ge=1, le=40)] = 4,
 ) -> Response:
     """The code's QR symbol as SVG."""
-    svc = _codes(session, ctx)
-    uri = svc.link(svc.get_code(who, code_id))
-    return Response(render.qr_svg(uri, scale=scale), media_type="image/svg+xml")
+    return Response(
+        render.qr_svg(_link(session, ctx, who, code_id), scale=scale), media_type="image/svg+xml"
+    )
 
 
 @router.get("/items/{code_id}/qr.png", response_class=Response)
@@ -200,9 +207,9 @@ def qr_png(
     scale: Annotated[int, Query(ge=1, le=40)] = 4,
 ) -> Response:
     """The code's QR symbol as PNG."""
-    svc = _codes(session, ctx)
-    uri = svc.link(svc.get_code(who, code_id))
-    return Response(render.qr_png(uri, scale=scale), media_type="image/png")
+    return Response(
+        render.qr_png(_link(session, ctx, who, code_id), scale=scale), media_type="image/png"
+    )
 
 
 # -- public checks ------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from fastapi import APIRouter, status
 from livetrace.api.deps import ContextDep, PageDep, PrincipalDep, SessionDep
 from livetrace.api.schemas import PageOut
 from livetrace.crypto.service import PublicKeyInfo
-from livetrace.identity.policy import Principal
 from livetrace.identity.roles import PartyRole
 from livetrace.identity.schemas import (
     LocationCreate,
@@ -92,8 +91,7 @@ def get_party(
 @router.get("/parties/{party_id}/keys", response_model=list[PublicKeyOut])
 def party_keys(party_id: uuid.UUID, session: SessionDep, ctx: ContextDep) -> list[PublicKeyOut]:
     """A party's public signing keys, retired ones included (public: anyone may verify)."""
-    system = Principal(party_id=None, party_roles=frozenset(), scopes=frozenset())
-    return [_key_out(k) for k in _svc(session, ctx).party_keys(system, party_id)]
+    return [_key_out(k) for k in _svc(session, ctx).party_keys(party_id)]
 
 
 @router.post("/parties/{party_id}/keys/rotate", response_model=PublicKeyOut)
