@@ -73,6 +73,26 @@ class Settings(BaseSettings):
     document_size_limit: int = Field(
         default=32 << 20, ge=1024, description="Largest evidence document upload in bytes."
     )
+    scan_salt: SecretStr | None = Field(
+        default=None,
+        description="Salt of the device hashes in the scan log (default: derived from the "
+        "secret key); changing it makes earlier scans count as other devices.",
+    )
+    resolver_rate_burst: int = Field(
+        default=60, ge=1, description="Resolver requests one client may make in a burst."
+    )
+    resolver_rate_per_minute: float = Field(
+        default=120.0, gt=0, description="Resolver requests a minute one client may sustain."
+    )
+    resolver_failure_burst: int = Field(
+        default=20, ge=1, description="Forged or malformed codes one client may scan in a burst."
+    )
+    resolver_failure_per_minute: float = Field(
+        default=10.0, gt=0, description="Forged or malformed codes a minute one client may scan."
+    )
+    resolver_rate_clients: int = Field(
+        default=100_000, ge=1, description="Clients the rate limiter remembers (per process)."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

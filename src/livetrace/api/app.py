@@ -15,11 +15,13 @@ from livetrace.api.routers import (
     health,
     identity,
     ledger,
+    resolver,
+    scans,
     trace,
 )
 from livetrace.config import Settings
 from livetrace.context import AppContext
-from livetrace.web import pages, trace_pages
+from livetrace.web import pages, scan_console, trace_pages
 
 DESCRIPTION = """Verifiable traceability for live-stream e-commerce.
 
@@ -41,9 +43,12 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         epcis_query.router,
         epcis_capture.router,
         trace.router,
+        scans.router,
     ):
         app.include_router(router)
     app.include_router(pages.router)
     app.include_router(trace_pages.router)
+    app.include_router(scan_console.router)
+    app.include_router(resolver.router)  # `/01/…` and `/.well-known/gs1resolver` only
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

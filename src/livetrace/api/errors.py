@@ -10,12 +10,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from livetrace.kit import errors as e
+from livetrace.scans.linkset import LinkTypeError
+from livetrace.scans.ratelimit import RateLimitedError
+from livetrace.scans.resolver import MalformedRequestError
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://livetrace.dev/problems/"
 
 # Most specific class first; the first match wins.
 STATUS_BY_ERROR: tuple[tuple[type[e.LivetraceError], int], ...] = (
+    (RateLimitedError, 429),
+    (MalformedRequestError, 400),
+    (LinkTypeError, 400),
     (e.AuthenticationError, 401),
     (e.PermissionDeniedError, 403),
     (e.NotFoundError, 404),

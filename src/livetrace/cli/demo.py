@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from livetrace.cli.common import context, out, work
-from livetrace.demo.loader import load_demo
+from livetrace.demo.loader import demo_loaded, load_demo
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
 
 @app.command("load")
 def load() -> None:
-    """Load the demo data set (idempotent)."""
+    """Load the demo data set; a database that already holds it is left as it is."""
     ctx = context()
+    started = time.perf_counter()
     with work(ctx) as session:
-        summary = load_demo(session, ctx.encryptor)
-    if summary.parties == 0:
-        out.print("demo data already loaded")
-    else:
-        out.print(
-            f"demo loaded: {summary.parties} parties, {summary.locations} locations, "
-            f"{summary.products} products, {summary.lots} lots"
-        )
+        if demo_loaded(session):
+            out.print("demo data already loaded: nothing to do (use an empty database to reload)")
+            return
+        summary = load_demo(session, ctx.settings, ctx.encryptor)
+    out.print(
+        f"demo loaded in {time.perf_counter() - started:.1f} s: {summary.parties} parties, "
+        f"{summary.locations} locations, {summary.products} products, {summary.lots} lots, "
+        f"{summary.events} signed events, {summary.scans} scans; log checkpoint "
+        f"{summary.checkpoint} cosigned by {summary.witness}"
+    )
+    out.print(f"try the cases at {ctx.settings.base_url.rstrip('/')}/#try")

@@ -13,6 +13,7 @@ from livetrace.cli import (
     log,
     party,
     product,
+    scans,
     trace,
     verify,
     witness,
@@ -35,6 +36,7 @@ app.add_typer(witness.app, name="witness")
 app.add_typer(worker.app, name="worker")
 app.add_typer(epcis.app, name="epcis")
 app.add_typer(trace.app, name="trace")
+app.add_typer(scans.app, name="scans")
 app.command("verify")(verify.verify)
 
 

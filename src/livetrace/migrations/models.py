@@ -10,6 +10,7 @@ from livetrace.epcis import models as epcis_models
 from livetrace.epcis import query_models as epcis_query_models
 from livetrace.identity import models as identity_models
 from livetrace.ledger import models as ledger_models
+from livetrace.scans import models as scans_models
 from livetrace.store.base import Base
 from livetrace.trace import models as trace_models
 
@@ -23,5 +24,6 @@ ALL_MODEL_MODULES = (
     epcis_query_models,
     epcis_doc_models,
     trace_models,
+    scans_models,
 )
 metadata = Base.metadata

@@ -50,6 +50,8 @@ class Reason:
     message_zh: str
     message_en: str
     details: dict[str, object] = field(default_factory=dict)
+    # False for findings meant for the brand only (diversion): the page may leave them out.
+    public: bool = True
 
     def message(self, lang: str) -> str:
         """The message in `lang` ("zh" or "en"); Chinese for anything else."""

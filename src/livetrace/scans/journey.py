@@ -1,0 +1,288 @@
+"""The journey a scan page shows for one code: product and brand, where it grew, how it was made,
+how it travelled, any recall, and the log proofs behind it. Reads only; never commits.
+
+A page costs a handful of queries: the journey of an item changes only when the log grows (new
+events, recalls and documents are all statements on it), so it is cached per item under the
+log's size and root hash, with a short time limit for catalog edits, which are not on the log.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from livetrace.config import Settings
+from livetrace.crypto.keys import KeyEncryptor
+from livetrace.epcis.capture_errors import DocumentIntegrityError, DocumentNotFoundError
+from livetrace.epcis.doc_models import EvidenceDocument
+from livetrace.epcis.documents import ContentStore, DocumentService
+from livetrace.kit.errors import LivetraceError
+from livetrace.ledger._codec import b64encode
+from livetrace.ledger.errors import CheckpointNotFoundError
+from livetrace.ledger.merkle import inclusion_proof, leaf_hash
+from livetrace.ledger.policy import Policy, parse_policy
+from livetrace.ledger.reads import LogReader
+from livetrace.ledger.repository import LogRepository
+from livetrace.ledger.service import SignedCheckpoint
+from livetrace.scans.resolver_repository import ItemContext, ResolverRepository
+from livetrace.scans.resolver_views import (
+    Certificate,
+    Fact,
+    Journey,
+    Proof,
+    fact,
+    origin_sources,
+    source_of,
+    specs_of,
+    step_of,
+    waybills_of,
+)
+from livetrace.trace.errors import UnknownIdentifierError
+from livetrace.trace.recall import recall_for
+from livetrace.trace.repository import TraceRepository
+from livetrace.trace.schemas import BackwardTrace, CustodyOut, DocumentOut
+from livetrace.trace.service import TraceService, identifier
+
+MAX_DOCUMENTS = 12  # certificates shown (and their files verified) per page
+MAX_PROOFS = 3
+_DOCUMENT = re.compile(r"/documents/([0-9a-f]{64})(?:[/?#]|$)")
+_GLN_DL = re.compile(r"^https://id\.gs1\.org/414/(\d{13})(?:/254/(.+))?$")
+_FOLLOW_KEYS = ("follow_url", "coupon_url")
+
+
+class JourneyCache:
+    """Journeys by (item, log size, log root), least recently used dropped, entries time out."""
+
+    def __init__(
+        self,
+        max_entries: int = 4096,
+        ttl: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_entries, self.ttl, self._clock = max_entries, ttl, clock
+        self._items: OrderedDict[tuple[object, ...], tuple[float, Journey]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Journey | None:
+        """The cached journey, if fresh."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or self._clock() - found[0] > self.ttl:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[object, ...], journey: Journey) -> None:
+        """Remember a journey."""
+        with self._lock:
+            self._items[key] = (self._clock(), journey)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+DEFAULT_CACHE = JourneyCache()
+
+
+class JourneyService:
+    """Builds (or recalls from the cache) the journey of a scanned code."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        encryptor: KeyEncryptor,
+        *,
+        cache: JourneyCache | None = DEFAULT_CACHE,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.encryptor = encryptor
+        self.cache = cache
+        self.repo = ResolverRepository(session)
+
+    def journey(self, gtin: str, lot: str | None, serial: str | None) -> Journey | None:
+        """The journey of a code (None when its GTIN is no product here)."""
+        state = LogRepository(self.session).state()
+        key = (gtin, lot, serial, state.size if state else 0, state.root_hash if state else b"")
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            return cached
+        built = self._build(gtin, lot, serial)
+        if built is not None and self.cache is not None:
+            self.cache.put(key, built)
+        return built
+
+    def _build(self, gtin: str, lot: str | None, serial: str | None) -> Journey | None:
+        context = self.repo.item_context(gtin, lot)
+        if context is None:
+            return None
+        lot = lot or (context.lot.lot_number if context.lot else None)
+        key = _item_key(gtin, lot, serial)
+        trace = self._trace(key)
+        recalls = recall_for(self.session, key) if trace is not None else []
+        specs = specs_of(context.template_attributes)
+        lots = trace.lots if trace else []
+        own_lot = identifier(gtin=gtin, lot=lot) if lot else None
+        sources = tuple(source_of(x, specs) for x in lots if x.id != own_lot)
+        production_lot = next((source_of(x, specs) for x in lots if x.id == own_lot), None)
+        events = TraceRepository(self.session).events_naming([key]) if trace else []
+        proofs, checkpoint = self._proofs(events)
+        places = self._places(trace.custody if trace else [])
+        return Journey(
+            key=key, gtin=gtin, lot=lot, serial=serial, product_name=context.product.name,
+            description=context.product.description, net_content=context.product.net_content,
+            brand_name=context.brand_name,
+            origin=_layer_facts(specs, context, "origin"),
+            sources=origin_sources(sources, production_lot),
+            production=_layer_facts(specs, context, "production"),
+            production_lot=production_lot, raw_materials=sources,
+            circulation=_layer_facts(specs, context, "circulation"),
+            timeline=tuple(step_of(c, places) for c in (trace.custody if trace else [])),
+            certificates=self._certificates(trace, context, [e.event_id for _, e in events]),
+            waybills=waybills_of(trace.custody if trace else []),
+            recall=recalls[0] if recalls else None, proofs=proofs,
+            checkpoint=checkpoint.cosigned_note if checkpoint else None,
+            checkpoint_size=checkpoint.checkpoint.size if checkpoint else None,
+            witnesses=len(checkpoint.cosignatures) if checkpoint else 0,
+            traced=trace is not None, follow_url=_follow_url(context),
+        )  # fmt: skip
+
+    def _trace(self, key: str) -> BackwardTrace | None:
+        try:
+            return TraceService(self.session).backward(key)
+        except UnknownIdentifierError:
+            return None  # issued but never captured: the page shows the product only
+
+    def _proofs(
+        self, events: Sequence[tuple[str, Any]]
+    ) -> tuple[tuple[Proof, ...], SignedCheckpoint | None]:
+        reader = LogReader(self.session, witness_policy(self.settings))
+        try:
+            checkpoint = reader.latest_checkpoint()
+        except CheckpointNotFoundError:
+            checkpoint = None
+        rows = [e for _, e in events]
+        chosen = list({r.log_index: r for r in (rows[:1] + rows[-(MAX_PROOFS - 1) :])}.values())
+        size = checkpoint.checkpoint.size if checkpoint else 0
+        hashes = reader.repo.hash_reader(size) if size else None
+        out = []
+        for row in sorted(chosen, key=lambda r: r.log_index):
+            entry = reader.repo.entries(row.log_index, row.log_index + 1)[0]
+            included = hashes is not None and row.log_index < size
+            path = inclusion_proof(row.log_index, size, hashes) if included and hashes else []
+            out.append(Proof(
+                event_id=row.event_id, step=row.biz_step, time=row.event_time, index=row.log_index,
+                entry=entry.decode("utf-8"), leaf_hash=b64encode(leaf_hash(entry)),
+                hashes=tuple(b64encode(h) for h in path), included=included,
+            ))  # fmt: skip
+        return tuple(out), checkpoint
+
+    def _places(self, custody: Sequence[CustodyOut]) -> dict[str, tuple[str, str | None]]:
+        glns: dict[str, tuple[str, str]] = {}
+        for c in custody:
+            if c.location and (match := _GLN_DL.match(identifier(c.location))):
+                glns[c.location] = (match.group(1), match.group(2) or "0")
+        names = self.repo.location_names(g for g, _ in glns.values())
+        return {loc: names[pair] for loc, pair in glns.items() if pair in names}
+
+    def _certificates(
+        self, trace: BackwardTrace | None, context: ItemContext, event_ids: Iterable[str]
+    ) -> tuple[Certificate, ...]:
+        lot_id = context.lot.id if context.lot else None
+        rows = {d.sha256: d for d in self.repo.evidence(context.product.id, lot_id, event_ids)}
+        found: list[tuple[DocumentOut | None, EvidenceDocument | None, str | None]] = []
+        for doc in trace.documents if trace else []:
+            match = _DOCUMENT.search(doc.reference)
+            sha = match.group(1) if match else None
+            found.append((doc, rows.pop(sha, None) if sha else None, sha))
+        found += [(None, row, row.sha256) for row in rows.values()]
+        return tuple(self._certificate(*entry) for entry in found[:MAX_DOCUMENTS])
+
+    def _certificate(
+        self, doc: DocumentOut | None, row: EvidenceDocument | None, sha: str | None
+    ) -> Certificate:
+        return Certificate(
+            reference=doc.reference if doc else f"sha256:{sha}",
+            kind=doc.kind if doc else (row.kind if row else "document"),
+            title=row.title if row else None,
+            status=doc.status if doc else "asserted",
+            verification=self._verify(sha) if sha else "reference",
+            issuer=doc.party.name if doc else None,
+            time=doc.time if doc else (row.created_at if row else None), sha256=sha,
+        )  # fmt: skip
+
+    def _verify(self, sha: str) -> str:
+        store = ContentStore(self.settings.data_dir)
+        service = DocumentService(self.session, self.encryptor, self.settings.log_origin, store)
+        try:
+            service.verified(sha)
+        except DocumentIntegrityError:
+            return "tampered"
+        except DocumentNotFoundError:
+            return "missing"
+        except LivetraceError:
+            return "pending"  # not yet under a published checkpoint
+        return "verified"
+
+
+def witness_policy(settings: Settings) -> Policy | None:
+    """The deployment's witness policy: which checkpoint counts as the latest cosigned one."""
+    path = settings.witness_policy
+    return parse_policy(path.read_bytes()) if path else None
+
+
+def _item_key(gtin: str, lot: str | None, serial: str | None) -> str:
+    """The trace identifier of a code: the item (GTIN + serial) or the lot (GTIN + lot)."""
+    if serial is not None:
+        return identifier(f"https://id.gs1.org/01/{gtin}/21/{serial}")
+    if lot is not None:
+        return identifier(gtin=gtin, lot=lot)
+    return identifier(f"https://id.gs1.org/01/{gtin}")
+
+
+def _layer_facts(
+    specs: dict[str, dict[str, Any]], context: ItemContext, layer: str
+) -> tuple[Fact, ...]:
+    """Product- and lot-level values of the template attributes of one layer."""
+    lot = context.lot
+    facts: list[Fact] = []
+    if layer == "production" and lot is not None:
+        facts += [Fact("lot_number", "批号", "Lot", lot.lot_number)]
+        if lot.production_date:
+            facts.append(
+                Fact(
+                    "production_date",
+                    "生产日期",
+                    "Production date",
+                    lot.production_date.isoformat(),
+                )
+            )
+        if lot.expiry_date:
+            facts.append(
+                Fact("expiry_date", "保质期至", "Best before", lot.expiry_date.isoformat())
+            )
+    values = {**context.product.attributes, **(lot.attributes if lot else {})}
+    for key, spec in specs.items():
+        if spec.get("layer") == layer and key in values and values[key] not in (None, ""):
+            facts.append(fact(key, values[key], spec))
+    return tuple(facts)
+
+
+def _follow_url(context: ItemContext) -> str | None:
+    """The brand's follow or coupon page, when the product names one (http(s) only)."""
+    for key in _FOLLOW_KEYS:
+        value = context.product.attributes.get(key)
+        if (
+            isinstance(value, str)
+            and value.startswith(("https://", "http://"))
+            and len(value) < 500
+        ):
+            return value
+    return None
