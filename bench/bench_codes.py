@@ -1,16 +1,20 @@
 """Code issuance and label rendering.
 
 1. Issue N item codes with authenticators and write the print-house CSV, two ways:
-   * in memory: random serials, authenticators, Digital Links, CSV rows (what issuance costs
-     before storage);
-   * through `CodeService` on SQLite: the same plus the set-based inserts into `item_code`, then
+   * in memory: random serials, then the export's own line maker (authenticators, Digital Links,
+     CSV lines): what issuance costs before storage;
+   * through `CodeService` on SQLite (or PostgreSQL): the same plus the set-based inserts into `item_code`, then
      the export read back from the database into the CSV (the real end-to-end path).
    Baseline, in the same run: writing N random serials to a CSV with the stdlib writer.
 2. Render a label PDF of N_LABELS codes on A4 3x8 sheets. Baseline: making the same QR symbols
-   with segno alone, without drawing them.
+   with segno alone, without drawing them. Then the scratch-off sheet of as many hidden codes.
+
+The load average is printed at the start and the end: on a shared machine, compare figures only
+with figures measured under a similar load.
 
 N defaults to 1,000,000 and N_LABELS to 1,000; set LIVETRACE_BENCH_CODES and
-LIVETRACE_BENCH_LABELS for quicker runs.
+LIVETRACE_BENCH_LABELS for quicker runs, and LIVETRACE_BENCH_DATABASE_URL (a PostgreSQL URL) to
+issue into PostgreSQL (a schema of its own, dropped afterwards) instead of SQLite.
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ from datetime import date
 from pathlib import Path
 
 import segno
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from livetrace.catalog.schemas import LotCreate, ProductCreate
 from livetrace.catalog.service import CatalogService
 from livetrace.codes import render
 from livetrace.codes.authenticator import CodeKeyring
-from livetrace.codes.export import ExportRow, RunInfo, write_csv
+from livetrace.codes.export import RunInfo, write_csv_text
+from livetrace.codes.lines import LineMaker
+from livetrace.codes.output import ExportFormat, write_export
 from livetrace.codes.schemas import IssueRequest
 from livetrace.codes.serials import alphanumeric_serials, random_serials
 from livetrace.codes.service import CHUNK, CodeService
@@ -47,6 +54,8 @@ from livetrace.store.engine import make_engine
 
 N = int(os.environ.get("LIVETRACE_BENCH_CODES", "1000000"))
 N_LABELS = int(os.environ.get("LIVETRACE_BENCH_LABELS", "1000"))
+DATABASE_URL = os.environ.get("LIVETRACE_BENCH_DATABASE_URL")  # PostgreSQL instead of SQLite
+PG_SCHEMA = "livetrace_bench_codes"
 SECRET = "benchmark-secret-that-is-long-enough-for-settings"
 STEM = "https://id.example.cn"
 GTIN = with_check_digit("0697000200001")
@@ -71,22 +80,24 @@ def _baseline_csv(path: Path) -> None:
 
 
 def _in_memory_issue(path: Path) -> None:
-    """Serials, authenticators, links and CSV rows, chunk by chunk, without a database."""
-    signer = CodeKeyring.from_secret(SECRET).signer(GTIN, LOT)
-    prefix = signer.link_prefix(STEM)
-    info = RunInfo(GTIN, LOT, "2027-10-27", paired=False, epc=False, manifest={})
+    """Serials, authenticators, links and CSV lines, chunk by chunk, without a database.
 
-    def chunks() -> Iterator[list[ExportRow]]:
+    The export's own line maker, in this process: what issuance costs before storage.
+    """
+    signer = CodeKeyring.from_secret(SECRET).signer(GTIN, LOT)
+    info = RunInfo(GTIN, LOT, "2027-10-27", paired=False, epc=False, manifest={})
+    maker = LineMaker.for_signer(info, signer, STEM)
+
+    def texts() -> Iterator[tuple[str, int]]:
         for start in range(0, N, CHUNK):
             serials = random_serials(min(CHUNK, N - start), Target.QR)
-            links = signer.links(prefix, serials, signer.tags(serials))
-            yield [
-                ExportRow(start + i + 1, s, link, "issued")
-                for i, (s, link) in enumerate(zip(serials, links, strict=True))
-            ]
+            yield (
+                maker.text([(start + i, s, "issued") for i, s in enumerate(serials)]),
+                len(serials),
+            )
 
     with path.open("w", encoding="utf-8", newline="") as handle:
-        write_csv(info, chunks(), handle)
+        write_csv_text(info, texts(), handle)
 
 
 def _catalog(factory: sessionmaker[Session]) -> None:
@@ -111,9 +122,9 @@ def _service_issue(factory: sessionmaker[Session], path: Path) -> tuple[float, f
     with factory.begin() as session:
         run_id = CodeService(session, keyring, base_url=STEM).issue(SYSTEM, request).id
     issued = time.perf_counter() - start
-    with factory.begin() as session, path.open("w", encoding="utf-8", newline="") as handle:
+    with factory.begin() as session, path.open("wb") as handle:
         job = CodeService(session, keyring, base_url=STEM).export(SYSTEM, run_id)
-        write_csv(job.info, job.chunks, handle)
+        write_export(job, ExportFormat.CSV, handle)
     return issued, time.perf_counter() - start
 
 
@@ -133,23 +144,26 @@ def _report(label: str, count: int, seconds: float, baseline: float | None = Non
 
 def main() -> None:
     """Print rates and ratios."""
-    print(f"codes: N={N:,}  labels: N_LABELS={N_LABELS:,}  chunk={CHUNK:,}")
+    print(f"codes: N={N:,}  labels: N_LABELS={N_LABELS:,}  chunk={CHUNK:,}  load {_load()}")
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         base = N / _timed(lambda: _baseline_csv(folder / "baseline.csv"))
         _report("baseline: random serials -> CSV", N, N / base)
         memory = _timed(lambda: _in_memory_issue(folder / "memory.csv"))
         _report("issue in memory: serial+MAC+link -> CSV", N, memory, base)
-        engine = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
+        engine, where = _engine(folder)
         runner.upgrade(engine)
         factory = sessionmaker(bind=engine)
         _catalog(factory)
         issued, total = _service_issue(factory, folder / "service.csv")
-        _report("CodeService.issue -> SQLite (committed)", N, issued, base)
-        _report("CodeService.issue -> SQLite, then export -> CSV", N, total, base)
+        _report(f"CodeService.issue -> {where} (committed)", N, issued, base)
+        _report("CodeService.export of that run -> CSV", N, total - issued, base)
+        _report(f"CodeService.issue -> {where}, then export -> CSV", N, total, base)
         size = (folder / "service.csv").stat().st_size
-        print(f"  CSV size {size / 1e6:,.1f} MB, SQLite file {_db_size(folder):,.1f} MB")
+        stored = f", SQLite file {_db_size(folder):,.1f} MB" if not DATABASE_URL else ""
+        print(f"  CSV size {size / 1e6:,.1f} MB{stored}")
         engine.dispose()
+        _drop_schema()
         labels = _labels()
         qr_only = _timed(lambda: [segno.make(label.uri, error="m") for label in labels])
         _report("baseline: segno QR symbols only", N_LABELS, qr_only)
@@ -159,6 +173,44 @@ def main() -> None:
         _report(f"label PDF ({layout.name}, {-(-N_LABELS // layout.per_page)} pages)", N_LABELS,
                 seconds, N_LABELS / qr_only)  # fmt: skip
         print(f"  PDF size {len(pdf.getvalue()) / 1e6:,.2f} MB")
+        scratch = render.layout_named(render.SCRATCH_LAYOUT)
+        hidden = _scratch_labels()
+        seconds = _timed(lambda: render.scratch_sheet(hidden, scratch, io.BytesIO(), title="h"))
+        pages = -(-N_LABELS // scratch.per_page)
+        _report(f"scratch-off PDF ({scratch.name}, {pages} pages)", N_LABELS, seconds)
+    print(f"  load average {_load()} at the end")
+
+
+def _scratch_labels() -> list[render.ScratchLabel]:
+    signer = CodeKeyring.from_secret(SECRET).signer(GTIN, LOT)
+    serials = random_serials(N_LABELS, Target.QR)
+    return [
+        render.ScratchLabel(code, f"#{i + 1} SN {serial}")
+        for i, (serial, code) in enumerate(zip(serials, signer.hidden_codes(serials), strict=True))
+    ]
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _engine(folder: Path) -> tuple[Engine, str]:
+    """SQLite in the scratch folder, or a fresh schema of LIVETRACE_BENCH_DATABASE_URL."""
+    if not DATABASE_URL:
+        return make_engine(f"sqlite:///{folder / 'bench.sqlite3'}"), "SQLite"
+    _drop_schema(create=True)
+    return make_engine(f"{DATABASE_URL}?options=-csearch_path%3D{PG_SCHEMA}"), "PostgreSQL"
+
+
+def _drop_schema(*, create: bool = False) -> None:
+    if not DATABASE_URL:
+        return
+    admin = make_engine(DATABASE_URL, pool_size=1)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        if create:
+            connection.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
+    admin.dispose()
 
 
 def _db_size(folder: Path) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -218,3 +219,54 @@ def test_nfc_registration_keys_and_taps(
     )
     problem(client.get("/codes/nfc/tap", params=params), 422, "sun-replay")
     assert client.get(f"/codes/nfc/tags/{uid}", headers=brand.headers).json()["last_counter"] == 42
+
+
+def test_retiring_an_nfc_key_set_refuses_its_tags(
+    client: TestClient, brand: Member, catalog: Catalog
+) -> None:
+    code = first_code(client, brand, issue(client, brand, catalog))
+    key_set = client.post(
+        "/codes/nfc/key-sets", headers=brand.headers, json={"party_id": str(catalog.brand.id)}
+    ).json()
+    uid = "04DE5F1EACC041"
+    client.post("/codes/nfc/tags", headers=brand.headers, json={"uid": uid, "code_id": code["id"]})
+    keys = client.get(f"/codes/nfc/tags/{uid}/keys", headers=brand.headers).json()
+    meta, file = bytes.fromhex(keys["meta_read_key"]), bytes.fromhex(keys["file_read_key"])
+    assert client.get(
+        "/codes/nfc/tap", params=tap_params(bytes.fromhex(uid), 1, meta, file)
+    ).is_success
+    retire = f"/codes/nfc/key-sets/{key_set['id']}/retire"
+    problem(client.post(retire), 401)
+    retired = client.post(retire, headers=brand.headers)
+    assert retired.status_code == 200 and retired.json()["status"] == "retired"
+    tap = client.get("/codes/nfc/tap", params=tap_params(bytes.fromhex(uid), 2, meta, file))
+    body = problem(tap, 422, "nfc-key-set-retired")
+    assert uid in body["detail"] and "version 1" in body["detail"]
+    problem(client.post(retire, headers=brand.headers), 409, "nfc-key-set-already-retired")
+    missing = "/codes/nfc/key-sets/00000000-0000-7000-8000-000000000000/retire"
+    problem(client.post(missing, headers=brand.headers), 404, "nfc-key-set-not-found")
+
+
+def test_scratch_off_sheet_of_a_paired_run_decodes_to_verifiable_hidden_codes(
+    client: TestClient, brand: Member, catalog: Catalog
+) -> None:
+    run = issue(client, brand, catalog, pairs=True, count=4)
+    url = f"/codes/runs/{run['id']}/export"
+    rows = csv_rows(client.get(url, headers=brand.headers).text)
+    pdf = client.get(url + "?format=scratch-pdf", headers=brand.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "http" not in text  # the public link stays off the hidden sheet
+    hidden = re.findall(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", text)
+    assert hidden == [row["hidden_code"] for row in rows]
+    for row, code in zip(rows, hidden, strict=True):
+        assert f"#{row['seq']} SN {row['serial']}" in text
+        verdict = client.post(
+            "/codes/verify", json={"uri": row["digital_link"], "hidden_code": code}
+        )
+        assert verdict.json()["hidden_code_checked"], verdict.text
+    unpaired = issue(client, brand, catalog)
+    resp = client.get(
+        f"/codes/runs/{unpaired['id']}/export?format=scratch-pdf", headers=brand.headers
+    )
+    assert "without hidden codes" in problem(resp, 422, "code-request-invalid")["detail"]

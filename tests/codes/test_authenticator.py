@@ -16,7 +16,7 @@ from livetrace.codes.authenticator import (
     AUTH_PARAM,
     TAG_CHARS,
     CodeKeyring,
-    _PrefixedHmac,
+    PrefixedHmac,
     code_link,
     fast_link,
 )
@@ -190,7 +190,7 @@ def test_batch_links_have_no_serial(keyring: CodeKeyring) -> None:
 @given(st.binary(max_size=100), st.binary(max_size=80), st.binary(max_size=80))
 def test_prefixed_hmac_equals_rfc2104(key: bytes, prefix: bytes, suffix: bytes) -> None:
     expected = hmac.new(key, prefix + suffix, "sha256").digest()
-    assert _PrefixedHmac(key, prefix).digest(suffix) == expected
+    assert PrefixedHmac(key, prefix).digest(suffix) == expected
 
 
 LOTS = st.text(alphabet=sorted(CSET82), min_size=1, max_size=20)

@@ -85,3 +85,35 @@ def test_bad_input_exits_non_zero_with_the_reason(lot: str, tmp_path: Path) -> N
     run_id = _issue(lot)
     code, out = run("codes", "export", run_id, "--format", "epc-hex", "--out", str(tmp_path / "x"))
     assert code == 1 and re.search(r"sgtin-96 or\s+sgtin-198", out)
+
+
+def test_nfc_key_sets_are_created_listed_and_retired(lot: str) -> None:
+    code, out = run("codes", "nfc", "create-key-set", "米业", "--json")
+    assert code == 0, out
+    key_set = json.loads(out)
+    assert key_set["version"] == 1 and key_set["status"] == "active"
+    code, out = run("codes", "nfc", "retire-key-set", key_set["id"], "--json")
+    assert code == 0, out
+    assert json.loads(out)["status"] == "retired"
+    code, out = run("codes", "nfc", "key-sets", "米业", "--json")
+    assert code == 0 and [k["status"] for k in json.loads(out)] == ["retired"]
+    code, out = run("codes", "nfc", "retire-key-set", key_set["id"])
+    assert code == 1 and "already retired" in out
+    code, out = run("codes", "nfc", "retire-key-set", "not-an-id")
+    assert code == 1 and "is not a key set id" in out
+
+
+def test_scratch_off_labels_of_a_paired_run(lot: str, tmp_path: Path) -> None:
+    run_id = _issue(lot, "--pairs")
+    csv_file, pdf_file = tmp_path / "codes.csv", tmp_path / "hidden.pdf"
+    assert run("codes", "export", run_id, "--out", str(csv_file))[0] == 0
+    code, out = run("codes", "export", run_id, "--format", "scratch-pdf", "--out", str(pdf_file))
+    assert code == 0 and "wrote 30 codes" in out
+    reader = PdfReader(io.BytesIO(pdf_file.read_bytes()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    hidden = re.findall(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", text)
+    assert hidden == [row["hidden_code"] for row in csv_rows(csv_file.read_text(encoding="utf-8"))]
+    plain = _issue(lot)
+    missing = tmp_path / "none.pdf"
+    code, out = run("codes", "export", plain, "--format", "scratch-pdf", "--out", str(missing))
+    assert code == 1 and "without hidden codes" in out and not missing.exists()

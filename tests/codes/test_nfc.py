@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factories.codes import Catalog, code_service, issue_run, make_catalog, tap_params
+from factories.identity import make_member
 from livetrace.codes import sun
 from livetrace.codes.errors import (
     DuplicateNfcTagError,
     MalformedSunError,
+    NfcKeySetAlreadyRetiredError,
     NfcKeySetNotFoundError,
+    NfcKeySetRetiredError,
     SunCounterRollbackError,
     SunMacError,
     SunReplayError,
@@ -19,12 +24,14 @@ from livetrace.codes.errors import (
     UnsupportedSunModeError,
 )
 from livetrace.codes.models import ItemCode, NfcKeySet, NfcTag
-from livetrace.codes.nfc import NfcService, TagKeys, normalize_uid
+from livetrace.codes.nfc import RETIRED, NfcService, TagKeys, normalize_uid
 from livetrace.codes.repository import CodeRepository
 from livetrace.crypto.errors import KeyDecryptionError
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.identity.policy import SYSTEM
+from livetrace.identity.service import IdentityService
 from livetrace.kit.clock import utcnow
+from livetrace.kit.errors import PermissionDeniedError
 
 UID = "04DE5F1EACC040"
 
@@ -173,3 +180,65 @@ def test_register_by_digital_link(
 
 def test_uid_normalisation() -> None:
     assert normalize_uid(" 04de5f1eacc040 ") == UID
+
+
+def _key_set_of(session: Session, uid: str) -> NfcKeySet:
+    tag = session.scalars(select(NfcTag).where(NfcTag.uid == uid)).one()
+    return session.get_one(NfcKeySet, tag.key_set_id)
+
+
+def test_taps_under_a_retired_key_set_are_refused_precisely(
+    nfc: NfcService, keys: TagKeys, session: Session
+) -> None:
+    assert nfc.verify_tap(**tap(keys, 1)).counter == 1
+    key_set = _key_set_of(session, UID)
+    retired = nfc.retire_key_set(SYSTEM, key_set.id)
+    assert retired.status == RETIRED
+    with pytest.raises(NfcKeySetRetiredError, match="version 1, which its brand retired") as caught:
+        nfc.verify_tap(**tap(keys, 2))
+    assert caught.value.details == {"uid": UID, "key_set_id": str(key_set.id)}
+    assert nfc.get_tag(SYSTEM, UID).last_counter == 1  # the refused tap moved nothing
+    # Made-up taps stay unknown: retirement reveals nothing about tags under other keys.
+    with pytest.raises(UnknownNfcTagError):
+        nfc.verify_tap(**tap_params(bytes.fromhex(UID), 3, bytes(16), bytes(16)))
+
+
+def test_tags_under_other_key_sets_keep_working(
+    nfc: NfcService, catalog: Catalog, keys: TagKeys, session: Session
+) -> None:
+    newer = nfc.create_key_set(SYSTEM, catalog.brand.id)
+    run = issue_run(session, catalog, count=1)
+    other_code = session.scalars(select(ItemCode).where(ItemCode.run_id == run.id)).one()
+    nfc.register_tag(SYSTEM, "04AABBCCDDEEFF", other_code.id, newer.id)
+    nfc.retire_key_set(SYSTEM, _key_set_of(session, UID).id)
+    other = nfc.tag_keys(SYSTEM, "04AABBCCDDEEFF")
+    assert nfc.verify_tap(**tap(other, 5)).tag.uid == "04AABBCCDDEEFF"
+    with pytest.raises(NfcKeySetRetiredError):
+        nfc.verify_tap(**tap(keys, 5))
+
+
+def test_retiring_rules(
+    nfc: NfcService, catalog: Catalog, keys: TagKeys, session: Session, encryptor: KeyEncryptor
+) -> None:
+    key_set = _key_set_of(session, UID)
+    other = make_catalog(session, encryptor)
+    member = make_member(session, encryptor, other.brand)
+    outsider = IdentityService(session, encryptor).authenticate(member.token)
+    with pytest.raises(NfcKeySetNotFoundError):
+        nfc.retire_key_set(outsider, key_set.id)  # another brand does not even see it
+    viewer = make_member(session, encryptor, catalog.brand, role="viewer", scopes=("read",))
+    with pytest.raises(PermissionDeniedError):
+        nfc.retire_key_set(
+            IdentityService(session, encryptor).authenticate(viewer.token), key_set.id
+        )
+    nfc.retire_key_set(SYSTEM, key_set.id)
+    with pytest.raises(NfcKeySetAlreadyRetiredError, match="already retired"):
+        nfc.retire_key_set(SYSTEM, key_set.id)
+    with pytest.raises(NfcKeySetNotFoundError, match="no such active NFC key set"):
+        nfc.register_tag(SYSTEM, "04AABBCCDDEE00", _untagged_code_id(session))
+
+
+def _untagged_code_id(session: Session) -> uuid.UUID:
+    """A code of the catalog's run that has no tag yet."""
+    tagged = session.scalars(select(NfcTag.code_id)).all()
+    return session.scalars(select(ItemCode.id).where(ItemCode.id.not_in(tagged))).one()

@@ -10,16 +10,21 @@ import zxingcpp
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
+from factories.codes import make_keyring
 from livetrace.codes.errors import InvalidCodeRequestError
 from livetrace.codes.render import (
     DEFAULT_LAYOUT,
     LAYOUTS,
+    SCRATCH_INSTRUCTIONS,
+    SCRATCH_LAYOUT,
     Label,
+    ScratchLabel,
     label_lines,
     label_sheet,
     layout_named,
     qr_png,
     qr_svg,
+    scratch_sheet,
 )
 
 RECT = re.compile(r"([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) re")
@@ -118,3 +123,38 @@ def test_unknown_layouts_are_refused(name: str) -> None:
 def test_batch_labels_omit_the_serial_line() -> None:
     lines = label_lines("09520123456788", "L1", None, None)
     assert lines == ("(01) GTIN 09520123456788", "(10) LOT L1")
+
+
+HIDDEN = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
+
+
+def _scratch(n: int) -> tuple[list[ScratchLabel], PdfReader]:
+    serials = [f"S{i:05d}" for i in range(n)]
+    hidden = make_keyring().signer("09520123456788", "L1").hidden_codes(serials)
+    labels = [
+        ScratchLabel(h, f"#{i + 1} SN {s}")
+        for i, (h, s) in enumerate(zip(hidden, serials, strict=True))
+    ]
+    buffer = io.BytesIO()
+    assert scratch_sheet(labels, layout_named(SCRATCH_LAYOUT), buffer, title="t") == n
+    return labels, PdfReader(io.BytesIO(buffer.getvalue()))
+
+
+def test_scratch_sheet_holds_every_hidden_code_with_its_instruction() -> None:
+    labels, reader = _scratch(70)
+    assert len(reader.pages) == 2  # 65 small labels to an A4 page
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert HIDDEN.findall(text) == [label.hidden_code for label in labels]
+    assert all(label.reference in text for label in labels)
+    assert text.count(SCRATCH_INSTRUCTIONS[1]) == 70
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    names = {str(fonts[key].get_object()["/BaseFont"]) for key in fonts}
+    assert {"/STSong-Light", "/Courier-Bold"} <= names  # the Chinese instruction, the code
+
+
+def test_scratch_sheet_carries_no_link_and_no_symbol() -> None:
+    _, reader = _scratch(10)
+    assert "http" not in reader.pages[0].extract_text()
+    content = reader.pages[0].get_contents()
+    assert content is not None and not RECT.findall(content.get_data().decode("latin-1"))
+    assert zxingcpp.read_barcodes(_page_bitmap(reader)) == []

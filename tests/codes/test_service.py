@@ -222,3 +222,13 @@ def test_other_brands_cannot_issue_or_see_runs(
         svc.issue(reader, request)
     with pytest.raises(CodeNotFoundError):
         svc.get_code(stranger, uuid.uuid4())
+
+
+def test_a_large_insert_cache_is_only_borrowed(session: Session, catalog: Catalog) -> None:
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar() if sqlite else None
+    run = issue_run(session, catalog, count=25)
+    assert len(_codes(session, run)) == 25
+    if sqlite:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before

@@ -21,20 +21,25 @@ from livetrace.cli.common import context, err, out, show, work
 from livetrace.codes import render
 from livetrace.codes.errors import InvalidCodeRequestError
 from livetrace.codes.inspect import explain
-from livetrace.codes.output import ExportFormat, write_export
-from livetrace.codes.schemas import IssueRequest, RunOut
+from livetrace.codes.nfc import NfcService
+from livetrace.codes.output import ExportFormat, check_exportable, default_layout, write_export
+from livetrace.codes.schemas import IssueRequest, KeySetOut, RunOut
 from livetrace.codes.service import CodeService, keyring_for
 from livetrace.codes.states import Level, Target
 from livetrace.context import AppContext
 from livetrace.identity.policy import SYSTEM
+from livetrace.identity.service import IdentityService
 from livetrace.kit.errors import LivetraceError
 from livetrace.kit.pagination import PageRequest
 
 app = typer.Typer(
     help="Item codes: issue runs, export them, inspect any code.", no_args_is_help=True
 )
+nfc_app = typer.Typer(help="NFC key sets of NTAG 424 DNA tags.", no_args_is_help=True)
+app.add_typer(nfc_app, name="nfc")
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 RUN_COLUMNS = ("id", "gtin", "lot_number", "level", "target", "count", "paired", "states")
+KEY_SET_COLUMNS = ("id", "version", "status", "created_at", "updated_at")
 
 
 def _service(ctx: AppContext, session: Session) -> CodeService:
@@ -89,28 +94,38 @@ def list_runs(as_json: bool = JSON) -> None:
 @app.command("export")
 def export_run(
     run: str = typer.Argument(..., help="Run id."),
-    fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="csv, zip, pdf, epc-hex."),
+    fmt: ExportFormat = typer.Option(
+        ExportFormat.CSV, "--format", help="csv, zip, pdf, scratch-pdf, epc-hex."
+    ),
     out_file: Path = typer.Option(..., "--out", help="File to write.", dir_okay=False),
-    layout: str = typer.Option(
-        render.DEFAULT_LAYOUT, help="Label sheet for pdf, a4-<cols>x<rows>."
+    layout: str | None = typer.Option(
+        None, help="Label sheet, a4-<cols>x<rows> (pdf: a4-3x8, scratch-pdf: a4-5x13)."
     ),
 ) -> None:
-    """Write a run as CSV, ZIP (CSV + manifest), label PDF or an EPC hex list."""
+    """Write a run as CSV, ZIP, label PDF, EPC hex list, or scratch-off hidden-code labels."""
     ctx = context()
     with work(ctx) as session:
         run_id = _run_id(run)
         job = _service(ctx, session).export(SYSTEM, run_id)
+        layout = layout or default_layout(fmt)
         render.layout_named(layout)  # fail before creating the file
+        check_exportable(job, fmt)
         with out_file.open("wb") as handle:
             count = write_export(job, fmt, handle, layout=layout)
     out.print(f"wrote {count} codes to {out_file} ({fmt})")
 
 
 def _run_id(text: str) -> uuid.UUID:
+    return _uuid(text, "run")
+
+
+def _uuid(text: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError as error:
-        raise InvalidCodeRequestError(f"{text!r} is not a run id", field="run") from error
+        raise InvalidCodeRequestError(
+            f"{text!r} is not a {field.replace('_', ' ')} id", field=field
+        ) from error
 
 
 @app.command()
@@ -162,3 +177,45 @@ def verify(uri: str = typer.Argument(..., help="A scanned Digital Link.")) -> No
             f"(key version {result.verified.version}), state {code.state}",
             highlight=False,
         )
+
+
+def _nfc(ctx: AppContext, session: Session) -> NfcService:
+    return NfcService(session, ctx.encryptor, _service(ctx, session))
+
+
+@nfc_app.command("create-key-set")
+def create_key_set(
+    party: str = typer.Argument(..., help="Party id, name or GLN."), as_json: bool = JSON
+) -> None:
+    """Create a new NFC key set for a party (version one above its newest)."""
+    ctx = context()
+    with work(ctx) as session:
+        party_id = IdentityService(session, ctx.encryptor).find_party(SYSTEM, party).id
+        row = KeySetOut.model_validate(_nfc(ctx, session).create_key_set(SYSTEM, party_id))
+    show(row, as_json=as_json, columns=KEY_SET_COLUMNS)
+
+
+@nfc_app.command("key-sets")
+def list_key_sets(
+    party: str = typer.Argument(..., help="Party id, name or GLN."), as_json: bool = JSON
+) -> None:
+    """List a party's NFC key sets, newest first (never their keys)."""
+    ctx = context()
+    with work(ctx) as session:
+        party_id = IdentityService(session, ctx.encryptor).find_party(SYSTEM, party).id
+        rows = [
+            KeySetOut.model_validate(k) for k in _nfc(ctx, session).list_key_sets(SYSTEM, party_id)
+        ]
+    show(rows, as_json=as_json, columns=KEY_SET_COLUMNS)
+
+
+@nfc_app.command("retire-key-set")
+def retire_key_set(
+    key_set: str = typer.Argument(..., help="Key set id."), as_json: bool = JSON
+) -> None:
+    """Retire an NFC key set: taps of tags keyed with it are refused from now on."""
+    ctx = context()
+    with work(ctx) as session:
+        key_set_id = _uuid(key_set, "key_set")
+        row = KeySetOut.model_validate(_nfc(ctx, session).retire_key_set(SYSTEM, key_set_id))
+    show(row, as_json=as_json, columns=KEY_SET_COLUMNS)

@@ -72,19 +72,24 @@ _AUTH_VALUE = re.compile(r"([0-9]{1,4})\.([0-9A-Fa-f]*)")
 _BLOCK = 64  # SHA-256 block size: the HMAC pads are one block long
 
 
-class _PrefixedHmac:
+class PrefixedHmac:
     """HMAC-SHA256 (RFC 2104) of messages sharing a prefix, with the key pads hashed once.
 
     Issuing a million codes MACs a million messages that differ only in the serial; hashing the
     padded key and the shared prefix once, then copying that state, halves the cost per code.
+    It pickles as its key and prefix, so worker processes can rebuild it.
     """
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_inner", "_outer", "key", "prefix")
 
     def __init__(self, key: bytes, prefix: bytes = b"") -> None:
+        self.key, self.prefix = key, prefix
         block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block) + prefix)
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def __reduce__(self) -> tuple[type[PrefixedHmac], tuple[bytes, bytes]]:
+        return (PrefixedHmac, (self.key, self.prefix))
 
     def digest(self, suffix: bytes) -> bytes:
         """HMAC-SHA256(key, prefix + suffix)."""
@@ -281,18 +286,18 @@ def _auth_value(link: DigitalLink) -> tuple[int, str]:
 class CodeSigner:
     """Authenticators, hidden codes and links for many serials of one product and lot."""
 
-    __slots__ = ("_mac", "_prefix", "gtin", "keyring", "lot", "version")
+    __slots__ = ("_prefix", "gtin", "keyring", "lot", "mac", "version")
 
     def __init__(self, keyring: CodeKeyring, gtin: str, lot: str | None, version: int) -> None:
         self.keyring, self.gtin, self.lot, self.version = keyring, gtin, lot, version
         # Build (and so validate) the element string once; serials only ever append to it.
         base = build_element_string(code_elements(gtin, lot, None))
         self._prefix = base + (GS if lot is not None else "") + "21"
-        self._mac = _PrefixedHmac(keyring.product_key(version, gtin), self._prefix.encode())
+        self.mac = PrefixedHmac(keyring.product_key(version, gtin), self._prefix.encode())
 
     def tags(self, serials: Sequence[str]) -> list[str]:
         """The `auth` values for these serials, in order."""
-        macs = self._mac.digests([s.encode("ascii") for s in serials], length=TAG_BYTES)
+        macs = self.mac.digests([s.encode("ascii") for s in serials], length=TAG_BYTES)
         text = _hex(b"".join(macs))
         head = f"{self.version}."
         return [head + text[i : i + TAG_CHARS] for i in range(0, len(text), TAG_CHARS)]
@@ -308,10 +313,14 @@ class CodeSigner:
         """The `auth` value of the lot's batch-level code (no serial)."""
         return self.keyring.tag_for(code_elements(self.gtin, self.lot, None), self.version)
 
+    def hidden_mac(self) -> PrefixedHmac:
+        """The MAC of this product's hidden codes, keyed and prefixed for item serials."""
+        return PrefixedHmac(self.keyring.hidden_key(self.version, self.gtin), self._prefix.encode())
+
     def hidden_codes(self, serials: Sequence[str | None]) -> list[str]:
         """Hidden verification codes (three groups of four characters) for these serials."""
         key = self.keyring.hidden_key(self.version, self.gtin)
-        return [_hidden_text(hmac.digest(key, self._message(s), "sha256")[:16]) for s in serials]
+        return [hidden_text(hmac.digest(key, self._message(s), "sha256")[:16]) for s in serials]
 
     def _message(self, serial: str | None) -> bytes:
         if serial is None:
@@ -341,7 +350,8 @@ def fast_link(prefix: str, serial: str, tag: str) -> str:
     return f"{prefix}{path}?{AUTH_PARAM}={tag}"
 
 
-def _hidden_text(digest: bytes) -> str:
+def hidden_text(digest: bytes) -> str:
+    """A hidden code from the first 16 bytes of its MAC: 12 alphabet characters in groups."""
     value = int.from_bytes(digest, "big")
     chars = []
     for _ in range(HIDDEN_LENGTH):

@@ -159,3 +159,21 @@ class UnknownNfcTagError(VerificationError):
     """A tap whose PICC data decrypts under no active key set to a registered tag."""
 
     code = "nfc-tag-unknown"
+
+
+class NfcKeySetRetiredError(VerificationError):
+    """A tap of a tag whose key set the brand has retired: its keys are no longer trusted."""
+
+    code = "nfc-key-set-retired"
+
+
+class NfcKeySetAlreadyRetiredError(ConflictError):
+    """A request to retire an NFC key set that is already retired."""
+
+    code = "nfc-key-set-already-retired"
+
+
+class NfcTapConflictError(ConflictError):
+    """A tap that could not be recorded because a concurrent write got there first; retry it."""
+
+    code = "nfc-tap-conflict"

@@ -69,22 +69,29 @@ def csv_columns(info: RunInfo) -> list[str]:
 
 def write_csv(info: RunInfo, chunks: Iterable[Sequence[ExportRow]], out: IO[str]) -> int:
     """Write the header and every row; returns the number of rows."""
-    out.write(",".join(csv_columns(info)) + "\r\n")
     fixed = ",".join(csv_field(v) for v in (info.gtin, info.lot, info.expiry or ""))
+    texts = (("".join(line(row, fixed, info) for row in chunk), len(chunk)) for chunk in chunks)
+    return write_csv_text(info, texts, out)
+
+
+def write_csv_text(info: RunInfo, texts: Iterable[tuple[str, int]], out: IO[str]) -> int:
+    """Write the header and chunks of ready-made lines, given with their row counts."""
+    out.write(",".join(csv_columns(info)) + "\r\n")
     count = 0
-    for chunk in chunks:
-        out.write("".join(_line(row, fixed, info) for row in chunk))
-        count += len(chunk)
+    for text, rows in texts:
+        out.write(text)
+        count += rows
     return count
 
 
-def _line(row: ExportRow, fixed: str, info: RunInfo) -> str:
-    line = f"{row.seq},{fixed},{csv_field(row.serial or '')},{csv_field(row.uri)},{row.state}"
+def line(row: ExportRow, fixed: str, info: RunInfo) -> str:
+    """One CSV line; `fixed` is the run's GTIN, lot and expiry fields, already joined."""
+    text = f"{row.seq},{fixed},{csv_field(row.serial or '')},{csv_field(row.uri)},{row.state}"
     if info.paired:
-        line += f",{row.hidden_code or ''}"
+        text += f",{row.hidden_code or ''}"
     if info.epc:
-        line += f",{row.epc_hex or ''}"
-    return line + "\r\n"
+        text += f",{row.epc_hex or ''}"
+    return text + "\r\n"
 
 
 class _HashingWriter(io.RawIOBase):
@@ -106,13 +113,20 @@ class _HashingWriter(io.RawIOBase):
 
 def write_zip(info: RunInfo, chunks: Iterable[Sequence[ExportRow]], out: IO[bytes]) -> int:
     """A ZIP with `codes.csv` and `manifest.json` (run data, columns, row count, SHA-256)."""
+    fixed = ",".join(csv_field(v) for v in (info.gtin, info.lot, info.expiry or ""))
+    texts = (("".join(line(row, fixed, info) for row in chunk), len(chunk)) for chunk in chunks)
+    return write_zip_text(info, texts, out)
+
+
+def write_zip_text(info: RunInfo, texts: Iterable[tuple[str, int]], out: IO[bytes]) -> int:
+    """`write_zip` from chunks of ready-made CSV lines and their row counts."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open(CSV_NAME, "w", force_zip64=True) as member:
             hashing = _HashingWriter(member)
             text = io.TextIOWrapper(
                 io.BufferedWriter(hashing, 1 << 16), encoding="utf-8", newline=""
             )
-            count = write_csv(info, chunks, text)
+            count = write_csv_text(info, texts, text)
             text.flush()
             text.detach()
         manifest = {

@@ -38,6 +38,20 @@ def time_ordered_id() -> uuid.UUID:
     return uuid.UUID(bytes=bytes(data))
 
 
+_VARIANT = {c: f"{int(c, 16) & 0x3 | 0x8:x}" for c in "0123456789abcdef"}
+
+
+def time_ordered_hex_ids(count: int) -> list[str]:
+    """`count` UUIDv7s like `time_ordered_id`, as 32 hex digits, made in bulk for inserts."""
+    stamp = f"{time.time_ns() // 1_000_000:012x}"
+    rand = os.urandom(10 * count).hex()
+    # Per id: 20 random hex digits; the first gives way to the version, the fifth to the variant.
+    return [
+        f"{stamp}7{rand[i + 1 : i + 4]}{_VARIANT[rand[i + 4]]}{rand[i + 5 : i + 20]}"
+        for i in range(0, 20 * count, 20)
+    ]
+
+
 class CodeRun(RecordMixin, Base):
     """One issuance: `count` codes (or labels) for a product and lot, for one target."""
 

@@ -9,7 +9,13 @@ A tap does not say whose tag it is, so `verify_tap` tries the meta-read keys of 
 sets in turn: a wrong key almost never yields the 0xC7 PICC tag byte, and if it does, the random
 UID it yields is not registered under that key set. The MAC is then checked, and the counter is
 accepted with one conditional UPDATE (`… WHERE last_counter IS NULL OR last_counter < :new`), so
-of two concurrent taps with the same counter only one can pass.
+of two concurrent taps with the same counter only one can pass; the other is told it replayed.
+On SQLite a tap takes the database's write lock before it reads, so the loser waits for the
+winner's commit instead of failing on a stale snapshot.
+
+A brand retires a key set when its keys may have leaked; taps of its tags are then refused with
+`NfcKeySetRetiredError`. Retired sets are tried only after every active one, so genuine taps cost
+no more.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from livetrace.codes.errors import (
     CodeNotFoundError,
     DuplicateNfcTagError,
     MalformedSunError,
+    NfcKeySetAlreadyRetiredError,
     NfcKeySetNotFoundError,
+    NfcKeySetRetiredError,
     NfcTagNotFoundError,
     SunDecryptionError,
     SunReplayError,
@@ -46,6 +54,7 @@ from livetrace.kit.ids import new_id
 
 _UID = re.compile(r"[0-9A-Fa-f]{14}")
 ACTIVE = "active"
+RETIRED = "retired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +125,23 @@ class NfcService:
         """The party's key sets, newest first."""
         policy.require_read(principal, party_id)
         return list(self.repo.key_sets(party_id))
+
+    def retire_key_set(self, principal: Principal, key_set_id: uuid.UUID) -> NfcKeySet:
+        """Retire a key set: taps of its tags are refused from now on (the party's `admin`)."""
+        key_set = self.repo.key_set(key_set_id)
+        if key_set is None or not policy.can_read(principal, key_set.party_id):
+            raise NfcKeySetNotFoundError(f"no NFC key set {key_set_id}", field="key_set_id")
+        policy.require_admin(principal, key_set.party_id)
+        if key_set.status == RETIRED:
+            raise NfcKeySetAlreadyRetiredError(
+                f"NFC key set {key_set_id} (version {key_set.version}) is already retired, "
+                f"since {key_set.updated_at.isoformat()}",
+                field="key_set_id",
+            )
+        key_set.status = RETIRED
+        key_set.updated_at = utcnow()
+        self.session.flush()
+        return key_set
 
     def _seal(self, key: bytes, key_set_id: uuid.UUID, purpose: str) -> bytes:
         return self.encryptor.encrypt(key, bind_to=_bind(key_set_id, purpose))
@@ -197,6 +223,7 @@ class NfcService:
     ) -> TapResult:
         """Verify a SUN tap (public): find the tag, check the MAC, accept the counter atomically."""
         picc = _hex16(picc_data)
+        self.repo.hold_write_lock()
         for key_set in self.repo.active_key_sets():
             master, meta = self._keys(key_set)
             tag = self._tag_under(picc, meta, key_set)
@@ -214,10 +241,24 @@ class NfcService:
             code = self.repo.code(tag.code_id)
             assert code is not None  # foreign key guarantees it
             return TapResult(tag, code, tap.counter, tap.file_data)
+        self._refuse_retired(picc)
         raise UnknownNfcTagError(
             "the tap belongs to no registered tag: unknown tag, wrong keys, or forged data",
             field="picc_data",
         )
+
+    def _refuse_retired(self, picc: bytes) -> None:
+        """Raise `NfcKeySetRetiredError` if the tap is of a tag under a retired key set."""
+        for key_set in self.repo.key_sets_in(RETIRED):
+            tag = self._tag_under(picc, self._keys(key_set)[1], key_set)
+            if tag is not None:
+                raise NfcKeySetRetiredError(
+                    f"tag {tag.uid} is keyed with NFC key set version {key_set.version}, which its "
+                    f"brand retired on {key_set.updated_at.isoformat()}: its taps are no longer "
+                    "trusted",
+                    field="picc_data",
+                    details={"uid": tag.uid, "key_set_id": str(key_set.id)},
+                )
 
     def _tag_under(self, picc: bytes, meta: bytes, key_set: NfcKeySet) -> NfcTag | None:
         try:

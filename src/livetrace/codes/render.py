@@ -213,6 +213,76 @@ def label_sheet(
     return count
 
 
+# -- scratch-off labels for hidden codes ------------------------------------------------------
+
+SCRATCH_LAYOUT = "a4-5x13"
+SCRATCH_FONT = "Courier-Bold"
+SCRATCH_INSTRUCTIONS = (
+    "刮开涂层，扫码后输入验证码",
+    "Scratch off, scan the pack, enter this code",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScratchLabel:
+    """One hidden verification code under a scratch-off panel, and where it belongs."""
+
+    hidden_code: str
+    reference: str  # which item it goes with (sequence and serial), printed outside the panel
+
+
+def _draw_scratch_label(
+    canvas: Canvas, layout: LabelLayout, label: ScratchLabel, index: int
+) -> None:
+    x, y = layout.origin(index)
+    pad, size = layout.padding, layout.font_size
+    centre = x + layout.label_width / 2
+    baseline = y + layout.label_height - pad - size
+    for line in SCRATCH_INSTRUCTIONS:
+        font = _font_for(line)
+        canvas.setFont(font, _fit(line, font, layout.label_width - 2 * pad, size))
+        canvas.drawCentredString(centre, baseline, line)
+        baseline -= size * _LINE_SPACING
+    code_size = _fit(label.hidden_code, SCRATCH_FONT, layout.label_width - 4 * pad, 2.4 * size)
+    panel_height = code_size * 1.8
+    panel_y = baseline - panel_height + size * 0.4
+    # The panel is where the scratch-off coating goes: a rounded outline, never a barcode.
+    canvas.setDash(1, 1)
+    canvas.roundRect(x + pad, panel_y, layout.label_width - 2 * pad, panel_height, pad, fill=0)
+    canvas.setDash()
+    canvas.setFont(SCRATCH_FONT, code_size)
+    canvas.drawCentredString(
+        centre, panel_y + (panel_height - code_size * 0.7) / 2, label.hidden_code
+    )
+    canvas.setFont(_font_for(label.reference), size)
+    canvas.drawCentredString(centre, y + pad, label.reference)
+
+
+def _fit(text: str, font: str, width: float, largest: float) -> float:
+    """The largest font size up to `largest` at which `text` fits in `width`."""
+    natural = pdfmetrics.stringWidth(text, font, 1.0)
+    return min(largest, width / natural) if natural else largest
+
+
+def scratch_sheet(
+    labels: Iterable[ScratchLabel], layout: LabelLayout, out: IO[bytes], *, title: str
+) -> int:
+    """Write a PDF of scratch-off labels for hidden codes; returns the label count."""
+    layout.check()
+    canvas = Canvas(out, pagesize=(layout.page_width, layout.page_height), pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setLineWidth(0.4)
+    count = 0
+    for count, label in enumerate(labels, start=1):
+        if count > 1 and (count - 1) % layout.per_page == 0:
+            canvas.showPage()
+            canvas.setLineWidth(0.4)
+        _draw_scratch_label(canvas, layout, label, count - 1)
+    canvas.showPage()
+    canvas.save()
+    return count
+
+
 def label_lines(gtin: str, lot: str, expiry: str | None, serial: str | None) -> tuple[str, ...]:
     """The human-readable lines under a code: GTIN, lot, expiry and serial, with their AIs."""
     lines = [f"(01) GTIN {gtin}", f"(10) LOT {lot}"]

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+import psycopg
+from sqlalchemy import Table, false, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from livetrace.codes.models import CodeRun, ItemCode, NfcKeySet, NfcTag
+from livetrace.codes.errors import NfcTapConflictError
+from livetrace.codes.models import CodeRun, ItemCode, NfcKeySet, NfcTag, time_ordered_hex_ids
+from livetrace.codes.states import CodeState
 from livetrace.kit.pagination import Page, PageRequest
 from livetrace.store.paging import paginate
 
 ITEM_CODE_TABLE: Table = ItemCode.__table__  # type: ignore[assignment]
+_INSERT_CODES = (
+    "INSERT INTO item_code (id, run_id, seq, gtin, lot, serial, state, auth_version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_COPY_CODES = "COPY item_code (id, run_id, seq, gtin, lot, serial, state, auth_version) FROM STDIN"
+_SELECT_SERIALS = "SELECT seq, serial, state FROM item_code WHERE run_id = ? ORDER BY seq"
+_BULK_CACHE_KIB = -131_072  # negative: KiB, not pages (128 MiB)
 _IN_CHUNK = 500  # bound on IN (...) lists: SQLite's variable limit and plan size
 
 
@@ -62,6 +76,61 @@ class CodeRepository:
         """Insert many codes in one set-based statement (no ORM objects per row)."""
         self.session.execute(insert(ITEM_CODE_TABLE), list(rows))
 
+    def insert_serials(self, run: CodeRun, start: int, serials: Sequence[str]) -> None:
+        """Insert a run's item codes for `serials`, numbered from `start`, in one executemany.
+
+        Plain tuples go straight to the driver: no per-row dicts or type processing. They go in
+        sorted by serial, so the (gtin, serial) index, whose keys are random, is filled page
+        after page instead of at random.
+        """
+        ids = time_ordered_hex_ids(len(serials))
+        run_id, gtin, lot, version = run.id.hex, run.gtin, run.lot_number, run.auth_version
+        state = CodeState.ISSUED.value
+        rows = [
+            (code_id, run_id, seq, gtin, lot, serial, state, version)
+            for code_id, seq, serial in zip(
+                ids, range(start, start + len(serials)), serials, strict=True
+            )
+        ]
+        rows.sort(key=itemgetter(5))
+        if self.session.get_bind().dialect.name == "postgresql":
+            self._copy_codes(rows)
+        else:
+            self.session.connection().exec_driver_sql(self._sql(_INSERT_CODES), rows)
+
+    def _copy_codes(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """PostgreSQL: the rows through COPY, several times faster than any INSERT."""
+        raw: Any = self.session.connection().connection.dbapi_connection
+        try:
+            with raw.cursor() as cursor, cursor.copy(_COPY_CODES) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.IntegrityError as error:  # as an INSERT would fail, for the retry
+            raise IntegrityError(_COPY_CODES, None, error) from error
+
+    def _sql(self, statement: str) -> str:
+        """Driver SQL written with `?` markers, in the driver's parameter style."""
+        qmark = self.session.get_bind().dialect.paramstyle == "qmark"
+        return statement if qmark else statement.replace("?", "%s")
+
+    @contextmanager
+    def bulk_insert_cache(self) -> Iterator[None]:
+        """On SQLite, a large page cache while a run is inserted, then the usual one again.
+
+        A million random serials land all over the (gtin, serial) index; with the default 2 MB
+        cache, index pages are evicted and re-read between chunks.
+        """
+        if self.session.get_bind().dialect.name != "sqlite":
+            yield
+            return
+        connection = self.session.connection()
+        usual = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        connection.exec_driver_sql(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(usual)}")
+
     def taken_serials(self, gtin: str, serials: Sequence[str]) -> set[str]:
         """Those of `serials` already issued for the GTIN."""
         taken: set[str] = set()
@@ -99,15 +168,23 @@ class CodeRepository:
     def iter_serials(
         self, run_id: uuid.UUID, chunk: int = 10_000
     ) -> Iterator[list[tuple[int, str | None, str]]]:
-        """(seq, serial, state) of a run in issue order, streamed in chunks."""
-        stmt = (
-            select(ItemCode.seq, ItemCode.serial, ItemCode.state)
-            .where(ItemCode.run_id == run_id)
-            .order_by(ItemCode.seq)
-            .execution_options(yield_per=chunk)
-        )
-        for part in self.session.execute(stmt).partitions(chunk):
-            yield [(seq, serial, state) for seq, serial, state in part]
+        """(seq, serial, state) of a run in issue order, streamed in chunks.
+
+        Read with a driver cursor on the session's connection (a named, server-side cursor on
+        PostgreSQL): rows arrive as plain tuples, without a result object per row, which would
+        otherwise be most of the cost of a large export.
+        """
+        dialect = self.session.get_bind().dialect
+        process = ITEM_CODE_TABLE.c.run_id.type.bind_processor(dialect)
+        raw: Any = self.session.connection().connection.dbapi_connection
+        named = dialect.name == "postgresql"
+        cursor = raw.cursor(name=f"item_codes_{uuid.uuid4().hex}") if named else raw.cursor()
+        try:
+            cursor.execute(self._sql(_SELECT_SERIALS), (process(run_id) if process else run_id,))
+            while rows := cursor.fetchmany(chunk):
+                yield rows
+        finally:
+            cursor.close()
 
     def transition_run(
         self, run_id: uuid.UUID, sources: Sequence[str], target: str, now: datetime
@@ -143,7 +220,11 @@ class CodeRepository:
 
     def active_key_sets(self) -> Sequence[NfcKeySet]:
         """Every active key set of the deployment (a tap does not say whose tag it is)."""
-        stmt = select(NfcKeySet).where(NfcKeySet.status == "active").order_by(NfcKeySet.id)
+        return self.key_sets_in("active")
+
+    def key_sets_in(self, status: str) -> Sequence[NfcKeySet]:
+        """Every key set of the deployment in one status."""
+        stmt = select(NfcKeySet).where(NfcKeySet.status == status).order_by(NfcKeySet.id)
         return self.session.scalars(stmt).all()
 
     def tag_by_uid(self, uid: str) -> NfcTag | None:
@@ -154,6 +235,25 @@ class CodeRepository:
         """The tag bound to a code, if any."""
         stmt = select(NfcTag).where(NfcTag.code_id == code_id)
         return self.session.scalars(stmt).one_or_none()
+
+    def hold_write_lock(self) -> None:
+        """On SQLite, take the database's write lock now, before this transaction reads.
+
+        In WAL mode a transaction that read first cannot become a writer once another writer
+        has committed: it fails at once with `database is locked` instead of waiting. Writing
+        first (an UPDATE of no row) makes a concurrent tap wait for this one to commit, then read
+        what it wrote. PostgreSQL needs nothing: the conditional UPDATE waits on the row lock.
+        """
+        if self.session.get_bind().dialect.name != "sqlite":
+            return
+        stmt = (
+            update(NfcTag)
+            .where(false())
+            .values(tap_count=NfcTag.tap_count)
+            .execution_options(synchronize_session=False)
+        )
+        with _busy_as_conflict():
+            self.session.execute(stmt)
 
     def advance_counter(self, tag_id: uuid.UUID, counter: int, now: datetime) -> bool:
         """Accept `counter` only if it is above the stored one, atomically; True if accepted.
@@ -175,9 +275,25 @@ class CodeRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        with _busy_as_conflict():
+            return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def last_counter(self, tag_id: uuid.UUID) -> int | None:
         """The stored counter as the database has it now (not as the session cached it)."""
         stmt = select(NfcTag.last_counter).where(NfcTag.id == tag_id)
         return self.session.execute(stmt).scalar_one()
+
+
+@contextmanager
+def _busy_as_conflict() -> Iterator[None]:
+    """Turn SQLite's `database is locked` during a tap into `NfcTapConflictError`."""
+    try:
+        yield
+    except OperationalError as error:
+        if not isinstance(error.orig, sqlite3.OperationalError) or "locked" not in str(error.orig):
+            raise
+        raise NfcTapConflictError(
+            "the tap was not recorded: another write to the database was committed while it was "
+            "being checked; send it again",
+            field="counter",
+        ) from error

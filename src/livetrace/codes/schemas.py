@@ -160,6 +160,7 @@ class KeySetOut(_Out):
     version: int
     status: str
     created_at: datetime
+    updated_at: datetime
 
 
 class TagRegister(_In):

@@ -1,17 +1,17 @@
 """Code issuance, state changes, exports and verification, with access checks. Never commits.
 
 Issuance is set-based: serials are drawn in chunks of `CHUNK` and each chunk goes into the
-database as one multi-row INSERT inside a savepoint. Uniqueness per GTIN is the unique index's
-job: if a chunk collides with serials issued earlier (likely only for 38-bit SGTIN-96 serials),
-the savepoint is rolled back, the taken serials are replaced by fresh ones, and the chunk is
-inserted again. Caller-supplied serials are checked up front instead and never replaced. Any
-error leaves the whole run uncommitted: nothing is issued.
+database as one driver-level executemany of plain tuples inside a savepoint. Uniqueness per
+GTIN is the unique index's job: if a chunk collides with serials issued earlier (likely only for
+38-bit SGTIN-96 serials), the savepoint is rolled back, the taken serials are replaced by fresh
+ones, and the chunk is inserted again. Caller-supplied serials are checked up front instead and
+never replaced. Any error leaves the whole run uncommitted: nothing is issued.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from livetrace.catalog.errors import LotNotFoundError
 from livetrace.catalog.models import Lot, Product
 from livetrace.catalog.service import CatalogService
-from livetrace.codes.authenticator import CodeKeyring, CodeSigner, VerifiedCode, fast_link
+from livetrace.codes.authenticator import CodeKeyring, VerifiedCode, fast_link
 from livetrace.codes.errors import (
     CodeNotFoundError,
     CodeRunNotFoundError,
@@ -32,6 +32,7 @@ from livetrace.codes.errors import (
     SerialSpaceExhaustedError,
 )
 from livetrace.codes.export import EpcEncoder, ExportRow, RunInfo
+from livetrace.codes.lines import LineMaker, StoredRow, csv_text
 from livetrace.codes.models import CodeRun, ItemCode, time_ordered_id
 from livetrace.codes.repository import CodeRepository
 from livetrace.codes.schemas import IssueRequest
@@ -74,12 +75,22 @@ class Verification:
 
 @dataclass(frozen=True, slots=True)
 class RunExport:
-    """A run ready to be written: run-wide fields and its rows, streamed in chunks."""
+    """A run ready to be written: run-wide fields, and its rows streamed from the database."""
 
     run: CodeRun
     info: RunInfo
     product_name: str
-    chunks: Iterator[list[ExportRow]]
+    lines: LineMaker
+    stored: Callable[[], Iterator[list[StoredRow]]]
+
+    @property
+    def chunks(self) -> Iterator[list[ExportRow]]:
+        """The rows in chunks, as `ExportRow`s (labels and EPC lists)."""
+        return (self.lines.rows(chunk) for chunk in self.stored())
+
+    def csv_chunks(self) -> Iterator[tuple[str, int]]:
+        """The CSV lines in chunks, with their row counts."""
+        return csv_text(self.lines, self.stored())
 
 
 def _checked_lot(lot: str) -> str:
@@ -205,6 +216,12 @@ class CodeService:
         return serials
 
     def _allocate(self, run: CodeRun, given: list[str] | None, progress: Progress | None) -> None:
+        with self.repo.bulk_insert_cache():
+            self._allocate_chunks(run, given, progress)
+
+    def _allocate_chunks(
+        self, run: CodeRun, given: list[str] | None, progress: Progress | None
+    ) -> None:
         done = 0
         while done < run.count:
             size = min(CHUNK, run.count - done)
@@ -223,7 +240,7 @@ class CodeService:
         for _ in range(MAX_ATTEMPTS):
             try:
                 with self.session.begin_nested():
-                    self.repo.insert_codes([_row(run, start + i, s) for i, s in enumerate(serials)])
+                    self.repo.insert_serials(run, start, serials)
             except IntegrityError:
                 taken = self.repo.taken_serials(run.gtin, serials)
                 if not taken or not replace:
@@ -348,15 +365,12 @@ class CodeService:
             epc=run.target != Target.QR,
             manifest=_manifest(run, product.name if product else "", self.base_url),
         )
-        chunks = self._rows(run)
-        return RunExport(run, info, product.name if product else "", chunks)
-
-    def _rows(self, run: CodeRun) -> Iterator[list[ExportRow]]:
         signer = self.keyring.signer(run.gtin, run.lot_number, version=run.auth_version)
-        epc = _encoder(run)
-        prefix = signer.link_prefix(self.base_url)
-        for chunk in self.repo.iter_serials(run.id):
-            yield _export_chunk(run, signer, epc, chunk, prefix=prefix, base_url=self.base_url)
+        maker = LineMaker.for_signer(
+            info, signer, self.base_url, batch=run.level == Level.BATCH, epc=_encoder(run)
+        )
+        name = product.name if product else ""
+        return RunExport(run, info, name, maker, lambda: self.repo.iter_serials(run.id))
 
 
 def _row(run: CodeRun, seq: int, serial: str | None) -> dict[str, Any]:
@@ -386,35 +400,6 @@ def _encoder(run: CodeRun) -> EpcEncoder | None:
     if run.target == Target.QR or run.company_prefix is None:
         return None
     return EpcEncoder(run.gtin, run.company_prefix, Target(run.target), run.epc_filter)
-
-
-def _export_chunk(
-    run: CodeRun,
-    signer: CodeSigner,
-    epc: EpcEncoder | None,
-    chunk: Sequence[tuple[int, str | None, str]],
-    *,
-    prefix: str,
-    base_url: str,
-) -> list[ExportRow]:
-    serials = [serial for _, serial, _ in chunk]
-    if run.level == Level.BATCH:
-        links = [signer.batch_link(base_url)] * len(chunk)
-    else:
-        plain = [s or "" for s in serials]
-        links = signer.links(prefix, plain, signer.tags(plain))
-    hidden = signer.hidden_codes(serials) if run.paired else [None] * len(chunk)
-    return [
-        ExportRow(
-            seq=seq + 1,
-            serial=serial,
-            uri=uri,
-            state=state,
-            hidden_code=hidden_code,
-            epc_hex=epc.hex(serial) if epc is not None and serial is not None else None,
-        )
-        for (seq, serial, state), uri, hidden_code in zip(chunk, links, hidden, strict=True)
-    ]
 
 
 def _manifest(run: CodeRun, product_name: str, base_url: str) -> dict[str, Any]:

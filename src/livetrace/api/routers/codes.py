@@ -129,9 +129,12 @@ def export_run(
     ctx: ContextDep,
     *,
     format: Annotated[ExportFormat, Query()] = ExportFormat.CSV,  # noqa: A002 - the API's word
-    layout: Annotated[str, Query(description="label sheet, e.g. a4-3x8")] = render.DEFAULT_LAYOUT,
+    layout: Annotated[
+        str | None,
+        Query(description="label sheet, e.g. a4-3x8 (pdf) or a4-5x13 (scratch-pdf, the default)"),
+    ] = None,
 ) -> StreamingResponse:
-    """Download a run as CSV, ZIP (CSV + manifest), label PDF or EPC hex list."""
+    """Download a run as CSV, ZIP, label PDF, EPC hex list, or scratch-off hidden-code labels."""
     job = _codes(session, ctx).export(who, run_id)
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - streamed below
     try:
@@ -247,6 +250,14 @@ def create_key_set(
 ) -> KeySetOut:
     """A new NFC key set for a party (its `admin` scope); keys never leave except per tag."""
     return KeySetOut.model_validate(_nfc(session, ctx).create_key_set(who, data.party_id))
+
+
+@router.post("/nfc/key-sets/{key_set_id}/retire", response_model=KeySetOut)
+def retire_key_set(
+    key_set_id: uuid.UUID, who: PrincipalDep, session: SessionDep, ctx: ContextDep
+) -> KeySetOut:
+    """Retire an NFC key set (its party's `admin` scope): taps of its tags are refused."""
+    return KeySetOut.model_validate(_nfc(session, ctx).retire_key_set(who, key_set_id))
 
 
 @router.post("/nfc/tags", status_code=status.HTTP_201_CREATED, response_model=TagOut)
