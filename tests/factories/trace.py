@@ -149,6 +149,16 @@ def transform(inputs: list[str], outputs: list[str], time: str, where: int, *,
     return event
 
 
+def transform_items(inputs: list[str], outputs: list[str], time: str, where: int,
+                    lot: str) -> dict[str, Any]:  # fmt: skip
+    """Items consumed into new items of lot `lot` (instance level: a gift box of two bags)."""
+    return {
+        "type": "TransformationEvent", "eventTime": time, "eventTimeZoneOffset": "+08:00",
+        "inputEPCList": inputs, "outputEPCList": outputs, "bizStep": "transforming",
+        "bizLocation": {"id": loc(where)}, "ilmd": {"cbvmda:lotNumber": lot},
+    }  # fmt: skip
+
+
 def pack(parent: str, children: list[str], time: str, where: int) -> dict[str, Any]:
     """Children packed into a parent."""
     return _aggregation("ADD", parent, children, time, where, "packing")

@@ -127,3 +127,7 @@ def test_trace_after_recall_shows_the_disposition(
     _open(session, encryptor, rice, rice.pad["C"])
     trace = TraceService(session).forward(TraceOrigin(kind=OriginKind.LOT, id=rice.pad["C"]))
     assert {i.disposition for i in trace.items} == {"recalled"}
+    assert all(i.persistent_dispositions == ["recalled"] for i in trace.items)
+    backward = TraceService(session).backward(rice.items["r8"])
+    r8 = next(u for u in backward.units if u.id == rice.items["r8"])
+    assert r8.persistent_dispositions == ["recalled"]

@@ -13,7 +13,9 @@ from factories.trace import (
     build_rice,
     lgtin,
     loc,
+    sgtin,
     transform,
+    transform_items,
 )
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis.identifiers import canonical_epc
@@ -131,3 +133,46 @@ def test_cyclic_lineage_is_reported_not_followed(session: Session, encryptor: Ke
     assert set(trace.cycle) == {rice.pad["C"], rice.rice["3"], loop}
     with pytest.raises(LineageCycleError, match="loops"):
         svc.backward(rice.items["r10"], strict=True)
+
+
+def test_backward_from_containers_reports_no_loop(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    rice = build_rice(session, encryptor)
+    svc = TraceService(session)
+    for container in (rice.pallets["P2"], rice.cases["C3"]):
+        trace = svc.backward(container, strict=True)  # a pallet holds a case inside it: no loop
+        assert trace.cycle is None
+        assert {"contains", "inside"} <= {e.kind for e in trace.edges}
+
+
+def test_items_transformed_into_new_items(session: Session, encryptor: KeyEncryptor) -> None:
+    rice = build_rice(session, encryptor)
+    r = rice.items
+    gift = sgtin(rice.rice_gtin, 900)
+    chain = Chain(session, encryptor)
+    chain.capture(rice.mill, transform_items([r["r8"], r["r9"]], [gift], at(14), 2, "GIFT-1"))
+    forward = TraceService(session).forward(TraceOrigin(kind=OriginKind.LOT, id=rice.rice["2"]))
+    assert gift in {i.id for i in forward.items}
+    assert {(e.source, e.target) for e in forward.edges if e.kind == "output"} >= {
+        (r["r8"], gift),
+        (r["r9"], gift),
+    }
+    assert forward.cycle is None
+    backward = TraceService(session).backward(gift)
+    gift_lot = f"https://id.gs1.org/01/{rice.rice_gtin}/10/GIFT-1"  # from the ILMD lot number
+    assert {lot.id for lot in backward.lots} == {gift_lot, rice.rice["2"], rice.pad["C"]}
+    assert {u.id for u in backward.units} >= {gift, r["r8"], r["r9"]}
+
+
+def test_forward_places_units_where_their_containers_are(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    rice = build_rice(session, encryptor)
+    trace = TraceService(session).forward(TraceOrigin(kind=OriginKind.LOT, id=rice.rice["2"]))
+    units = {u.id: u for u in (*trace.items, *trace.containers)}
+    r, c, p = rice.items, rice.cases, rice.pallets
+    assert (units[r["r9"]].container, units[c["C4"]].container) == (c["C4"], p["P2"])
+    assert units[r["r9"]].location == units[p["P2"]].location == canonical_epc(loc(3))
+    assert units[r["r9"]].owner == "https://id.gs1.org/417/6905678000007"  # the pallet's owner
+    assert (units[c["C4"]].kind, units[p["P2"]].kind) == ("case", "pallet")

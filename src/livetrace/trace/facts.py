@@ -241,5 +241,8 @@ def item_lot_class(named: Named, facts: Facts) -> str | None:
     gtin = gtin_of(named.epc)
     if gtin is None:
         return None
-    lot = lot_of(named.raw) or (facts.lot_number if facts.action == "ADD" else None)
+    # ILMD describes objects an event brings into being: commissioned (action ADD) or output by
+    # a transformation (which has no action).
+    creates = facts.action == "ADD" or named.role == "outputEPCList"
+    lot = lot_of(named.raw) or (facts.lot_number if creates else None)
     return lot_class(gtin, lot) if lot else None

@@ -7,15 +7,19 @@ forever; `find_cycle` then names the loop so it can be reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from livetrace.trace.errors import TraceTooLargeError
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """A directed step of a trace: `kind` says why `source` leads to `target`."""
+class Edge(NamedTuple):
+    """A directed step of a trace: `kind` says why `source` leads to `target`.
+
+    A tuple, not a dataclass: a forward trace makes tens of thousands of them, and tuples hash,
+    compare and sort in C.
+    """
 
     source: str
     target: str
@@ -24,7 +28,7 @@ class Edge:
 
 @dataclass(slots=True)
 class Walk:
-    """The nodes a walk reached (with depth) and the edges it followed."""
+    """The nodes a walk reached (with depth) and the edges it followed (in no set order)."""
 
     depth: dict[str, int] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
@@ -48,10 +52,14 @@ def walk(seeds: Iterable[str], expand: Expander, *, max_nodes: int, max_depth: i
     while frontier and level < max_depth:
         level += 1
         following: set[str] = set()
-        for edge in sorted(set(expand(frontier)), key=_edge_key):
-            result.edges.append(edge)
-            if edge.target not in result.depth:
-                result.depth[edge.target] = level
+        depth = result.depth
+        # Every edge of a level leads to the same depth, so their order does not matter here;
+        # readers that show edges sort them.
+        edges = set(expand(frontier))
+        result.edges += edges
+        for edge in edges:
+            if edge.target not in depth:
+                depth[edge.target] = level
                 following.add(edge.target)
         if len(result.depth) > max_nodes:
             raise TraceTooLargeError(
@@ -62,12 +70,15 @@ def walk(seeds: Iterable[str], expand: Expander, *, max_nodes: int, max_depth: i
     return result
 
 
-def _edge_key(edge: Edge) -> tuple[str, str, str]:
-    return (edge.source, edge.target, edge.kind)
+def find_cycle(edges: Iterable[Edge], depth: Mapping[str, int] | None = None) -> list[str] | None:
+    """A loop among the edges as the node path `[a, b, …, a]`, or None if there is none.
 
-
-def find_cycle(edges: Iterable[Edge]) -> list[str] | None:
-    """A loop among the edges as the node path `[a, b, …, a]`, or None if there is none."""
+    With the depths of a walk that followed the edges, a chain where every edge leads deeper
+    has no loop, which settles the common case without a search.
+    """
+    edges = list(edges)
+    if depth is not None and all(depth[e.source] < depth[e.target] for e in edges):
+        return None
     succ: dict[str, list[str]] = {}
     for e in edges:
         succ.setdefault(e.source, []).append(e.target)

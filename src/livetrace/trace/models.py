@@ -85,6 +85,8 @@ class LineageEdge(Base):
     __table_args__ = (
         Index("ix_trace_lineage_epc_role", "epc", "role"),
         Index("ix_trace_lineage_group_role", "group_key", "role"),
+        # Items that went into a transformation, found without probing every item of a lot.
+        Index("ix_trace_lineage_instance_role", "is_class", "role", "epc"),
     )
 
     event_pk: Mapped[uuid.UUID] = mapped_column(

@@ -1,18 +1,40 @@
 """Every SQL query of the trace package: projection reads and writes, traversal lookups.
 
-Reads that take a set of identifiers run one statement per chunk of `CHUNK` values, so a trace
-level of ten thousand items is a handful of indexed lookups, never one query per item.
+Traversal lookups bind their whole set of identifiers as one parameter (`IdList`), so a trace
+level of ten thousand items is one indexed statement, never one query per item; other reads and
+the projection writes go in chunks of `CHUNK` values.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
+from typing import cast as typing_cast
 
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Dialect,
+    Row,
+    String,
+    Text,
+    TypeDecorator,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import TypeEngine
 
 from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
 from livetrace.identity.models import Party
@@ -237,47 +259,139 @@ class ProjectionRepository:
         return [tuple(r) for r in self.session.execute(select(*cols).order_by(*keys))]
 
 
-def _prepared() -> dict[str, Any]:
-    """The traversal statements, built once: a trace runs a dozen of them per request, and
+class StateRow(NamedTuple):
+    """The columns of an item state a trace shows (dispositions as JSON text)."""
+
+    epc: str
+    gtin: str | None
+    lot_class: str | None
+    status: str
+    disposition: str | None
+    dispositions_json: str | None
+    biz_location: str | None
+    owner: str | None
+    last_log_index: int
+
+
+class HeldRow(NamedTuple):
+    """A containment interval as a trace reads it."""
+
+    parent_epc: str
+    child_epc: str
+    pack_log_index: int
+    unpack_log_index: int | None
+
+
+class LinkRow(NamedTuple):
+    """A business-transaction link as a trace reads it."""
+
+    epc: str
+    position: int
+    biz_transaction: str
+    type: str | None
+    action: str | None
+    biz_step: str | None
+    log_index: int
+    event_time: datetime
+
+
+class IdList(TypeDecorator[list[str]]):
+    """A list of identifiers bound as one parameter: a text array on PostgreSQL, JSON on SQLite.
+
+    One parameter instead of an IN list keeps every traversal lookup one statement whatever its
+    size, with one SQL text the driver and the database can cache.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """A text array where the database has one, else a JSON text."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
+        """The list itself for an array, else its JSON text."""
+        if value is None or dialect.name == "postgresql":
+            return value
+        return json.dumps(value)
+
+
+def _among(column: Any, dialect: str) -> Any:
+    """`column` is one of the `ids` parameter's values."""
+    ids = bindparam("ids", type_=IdList())
+    if dialect == "postgresql":
+        return column == any_(ids)
+    values = func.json_each(ids).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+@cache
+def _statements(dialect: str) -> dict[str, Any]:
+    """The traversal statements for one dialect, built once: a trace runs a dozen of them, and
     building a statement costs more than SQLite takes to run it."""
-    ids: Any = bindparam("ids", expanding=True)
     a, b = aliased(LineageEdge), aliased(LineageEdge)
 
     def lineage(mine: str, other: str) -> Any:
         return (
             select(a.epc, b.epc, b.is_class, b.event_pk)
             .join(b, and_(b.group_key == a.group_key, b.role == other))
-            .where(a.role == mine, a.epc.in_(ids))
+            .where(a.role == mine, _among(a.epc, dialect))
         )
 
-    # Only the columns traces show: timestamps and UUIDs cost more to convert than to read.
+    # Only the columns traces show, in the order of the row tuples: timestamps and UUIDs cost
+    # more to convert than to read, and the dispositions come as JSON text (nearly always `[]`,
+    # which needs no parsing).
     state = (ItemState.epc, ItemState.gtin, ItemState.lot_class, ItemState.status,
-             ItemState.disposition, ItemState.persistent_dispositions, ItemState.biz_location,
-             ItemState.owner, ItemState.last_log_index)  # fmt: skip
+             ItemState.disposition,
+             cast(ItemState.persistent_dispositions, Text).label("dispositions_json"),
+             ItemState.biz_location, ItemState.owner, ItemState.last_log_index)  # fmt: skip
     interval = (Containment.parent_epc, Containment.child_epc, Containment.pack_log_index,
                 Containment.unpack_log_index)  # fmt: skip
+    link = (TransactionLink.epc, TransactionLink.position, TransactionLink.biz_transaction,
+            TransactionLink.type, TransactionLink.action, TransactionLink.biz_step,
+            TransactionLink.log_index, TransactionLink.event_time)  # fmt: skip
+    of_lots = _among(ItemState.lot_class, dialect)
+    holder = aliased(ItemState)
+    holder_state = (holder.epc, holder.gtin, holder.lot_class, holder.status, holder.disposition,
+                    cast(holder.persistent_dispositions, Text), holder.biz_location,
+                    holder.owner, holder.last_log_index)  # fmt: skip
     return {
-        "states": select(*state).where(ItemState.epc.in_(ids)),
-        "by_child": select(*interval).where(Containment.child_epc.in_(ids)),
-        "by_parent": select(*interval).where(Containment.parent_epc.in_(ids)),
+        "states": select(*state).where(_among(ItemState.epc, dialect)),
+        "by_child": select(*interval).where(_among(Containment.child_epc, dialect)),
+        # With the container's state: placing a unit needs it, and it saves a round trip.
+        "holders": select(*interval, *holder_state)
+        .outerjoin(holder, holder.epc == Containment.parent_epc)
+        .where(_among(Containment.child_epc, dialect)),
+        "by_parent": select(*interval).where(_among(Containment.parent_epc, dialect)),
         "up": lineage("out", "in"),
         "down": lineage("in", "out"),
-        "members": select(*state).where(ItemState.lot_class.in_(ids)),
-        # The same lot's items joined in the database: one statement for ten thousand items
-        # instead of a dozen IN lists of their identifiers.
+        # The items of lots, and what hangs off them, joined in the database: one statement
+        # for ten thousand items instead of lookups by their identifiers.
+        "members": select(*state).where(of_lots),
         "member_intervals": select(*interval)
         .join(ItemState, ItemState.epc == Containment.child_epc)
-        .where(ItemState.lot_class.in_(ids)),
-        "member_links": select(TransactionLink.__table__)
+        .where(of_lots),
+        "member_links": select(*link)
         .join(ItemState, ItemState.epc == TransactionLink.epc)
-        .where(ItemState.lot_class.in_(ids)),
-        "lot_events": select(LotEvent.__table__).where(LotEvent.lot_class.in_(ids)),
-        "links": select(TransactionLink.__table__).where(TransactionLink.epc.in_(ids)),
+        .where(of_lots),
+        # Items as transformation inputs are rare: the instance index finds the few there are.
+        "member_lineage": select(a.epc, b.epc, b.is_class, b.event_pk)
+        .join(b, and_(b.group_key == a.group_key, b.role == "out"))
+        .join(ItemState, ItemState.epc == a.epc)
+        .where(a.is_class.is_(False), a.role == "in", of_lots),
+        # Party names come along with the facts and events that cite them: one round trip less.
+        "lot_events": select(LotEvent.__table__, Party.name.label("party_name"))
+        .outerjoin(Party, Party.id == LotEvent.party_id)
+        .where(_among(LotEvent.lot_class, dialect)),
+        "links": select(*link).where(_among(TransactionLink.epc, dialect)),
         "naming": (
-            select(EpcisEventEpc.epc, EpcisEventRow)
+            select(EpcisEventEpc.epc, EpcisEventRow, Party.name)
             .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
+            .outerjoin(Party, Party.id == EpcisEventRow.party_id)
             .where(
-                EpcisEventEpc.epc.in_(ids),
+                _among(EpcisEventEpc.epc, dialect),
                 EpcisEventRow.error_declared_by.is_(None),
                 EpcisEventRow.error_declaration_time.is_(None),
                 ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
@@ -286,59 +400,87 @@ def _prepared() -> dict[str, Any]:
     }
 
 
-_STATEMENTS = _prepared()
-
-
 class TraceRepository:
     """Lookups the traversals and reports make."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _rows(self, name: str, values: Iterable[Any]) -> list[Any]:
-        out: list[Any] = []
-        for batch in chunks(sorted(set(values))):
-            out += self.session.execute(_STATEMENTS[name], {"ids": batch}).all()
+    def _rows(self, name: str, values: Iterable[str]) -> list[Any]:
+        ids = sorted(set(values))
+        if not ids:
+            return []
+        statement = _statements(self.session.get_bind().dialect.name)[name]
+        return list(self.session.execute(statement, {"ids": ids}).all())
+
+    def _core_rows(self, name: str, values: Iterable[str]) -> list[Any]:
+        """`_rows` for column-only statements, run on the session's connection: the ORM adds
+        nothing to plain columns but its own cost per row."""
+        ids = sorted(set(values))
+        if not ids:
+            return []
+        if self.session.autoflush:  # as `Session.execute` would
+            self.session.flush()
+        connection = self.session.connection()
+        statement = _statements(connection.dialect.name)[name]
+        return list(connection.execute(statement, {"ids": ids}).all())
+
+    # Rows become named tuples once: reading a field of a SQLAlchemy row by name costs ten times
+    # more, and the shaping reads a dozen fields of ten thousand rows.
+
+    def states(self, epcs: Iterable[str]) -> dict[str, StateRow]:
+        """State rows by identifier."""
+        return {row.epc: row for row in map(StateRow._make, self._core_rows("states", epcs))}
+
+    def intervals_by_child(self, children: Iterable[str]) -> list[HeldRow]:
+        """Every containment interval (open or closed) of these children."""
+        return list(map(HeldRow._make, self._core_rows("by_child", children)))
+
+    def holders(self, children: Iterable[str]) -> list[tuple[HeldRow, StateRow | None]]:
+        """Every containment interval of these children, with the container's state (None when
+        it has none)."""
+        out: list[tuple[HeldRow, StateRow | None]] = []
+        for row in self._core_rows("holders", children):
+            values = tuple(row)
+            state = StateRow._make(values[4:]) if values[4] is not None else None
+            out.append((HeldRow._make(values[:4]), state))
         return out
 
-    def states(self, epcs: Iterable[str]) -> dict[str, Row[Any]]:
-        """State rows by identifier."""
-        return {row.epc: row for row in self._rows("states", epcs)}
-
-    def intervals_by_child(self, children: Iterable[str]) -> list[Row[Any]]:
-        """Every containment interval (open or closed) of these children."""
-        return self._rows("by_child", children)
-
-    def intervals_by_parent(self, parents: Iterable[str]) -> list[Row[Any]]:
+    def intervals_by_parent(self, parents: Iterable[str]) -> list[HeldRow]:
         """Every containment interval (open or closed) of these parents."""
-        return self._rows("by_parent", parents)
+        return list(map(HeldRow._make, self._core_rows("by_parent", parents)))
 
     def lineage(
         self, epcs: Iterable[str], *, upstream: bool
     ) -> list[tuple[str, str, bool, uuid.UUID]]:
         """(from, to, is_class, event_pk) pairs: inputs of outputs (upstream) or the reverse."""
-        rows = self._rows("up" if upstream else "down", epcs)
+        rows = self._core_rows("up" if upstream else "down", epcs)
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def items_of_lots(self, lots: Iterable[str]) -> list[tuple[str, str]]:
         """(lot, item) for every item whose lot is one of `lots`."""
-        return [(r.lot_class, r.epc) for r in self._rows("members", lots)]
+        return [(r.lot_class, r.epc) for r in self.members(lots) if r.lot_class]
 
-    def members(self, lots: Iterable[str]) -> list[Row[Any]]:
+    def members(self, lots: Iterable[str]) -> list[StateRow]:
         """State rows of every item whose lot is one of `lots`."""
-        return self._rows("members", lots)
+        return list(map(StateRow._make, self._core_rows("members", lots)))
 
-    def member_intervals(self, lots: Iterable[str]) -> list[Row[Any]]:
+    def member_intervals(self, lots: Iterable[str]) -> list[HeldRow]:
         """Containment intervals of every item of these lots."""
-        return self._rows("member_intervals", lots)
+        return list(map(HeldRow._make, self._core_rows("member_intervals", lots)))
 
-    def member_links(self, lots: Iterable[str]) -> list[Row[Any]]:
+    def member_links(self, lots: Iterable[str]) -> list[LinkRow]:
         """Transaction links of every item of these lots."""
-        return self._rows("member_links", lots)
+        return list(map(LinkRow._make, self._core_rows("member_links", lots)))
+
+    def member_lineage(self, lots: Iterable[str]) -> list[tuple[str, str, bool, uuid.UUID]]:
+        """(input, output, is_class, event_pk) of transformations items of these lots went into."""
+        return [(r[0], r[1], r[2], r[3]) for r in self._core_rows("member_lineage", lots)]
 
     def lot_events(self, lots: Iterable[str]) -> list[Row[Any]]:
         """Every event fact about these lots, in log order."""
-        return sorted(self._rows("lot_events", lots), key=lambda r: (r.log_index, r.lot_class))
+        rows = self._core_rows("lot_events", lots)
+        return sorted(rows, key=lambda r: (r.log_index, r.lot_class))
 
     def known_lot(self, lot: str) -> bool:
         """Whether any projection mentions the lot."""
@@ -368,14 +510,22 @@ class TraceRepository:
         )
         return set(self.session.scalars(query))
 
-    def links(self, epcs: Iterable[str]) -> list[Row[Any]]:
+    def links(self, epcs: Iterable[str]) -> list[LinkRow]:
         """Business-transaction links of these identifiers, in log order."""
-        return sorted(self._rows("links", epcs), key=lambda r: (r.log_index, r.epc, r.position))
+        rows = map(LinkRow._make, self._core_rows("links", epcs))
+        return sorted(rows, key=lambda r: (r.log_index, r.epc, r.position))
 
     def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, EpcisEventRow]]:
         """(identifier, event) for live events naming these identifiers, in log order."""
-        out = [(r[0], r[1]) for r in self._rows("naming", epcs)]
-        return sorted(out, key=lambda p: (p[1].log_index, p[0]))
+        return self.named_events(epcs)[0]
+
+    def named_events(
+        self, epcs: Iterable[str]
+    ) -> tuple[list[tuple[str, EpcisEventRow]], dict[uuid.UUID, str]]:
+        """`events_naming`, with the names of the parties that captured the events."""
+        rows = self._rows("naming", epcs)
+        events = sorted(((r[0], r[1]) for r in rows), key=lambda p: (p[1].log_index, p[0]))
+        return events, {r[1].party_id: r[2] for r in rows if r[2] is not None}
 
     def party_names(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Party names by id."""
@@ -537,7 +687,7 @@ class AnalyticsRepository:
         )  # fmt: skip
         if gtin:
             query = query.where(EpcisEventEpc.epc.like(f"https://id.gs1.org/01/{gtin}/%"))
-        return cast("list[Row[Any]]", list(self.session.execute(query).all()))
+        return typing_cast("list[Row[Any]]", list(self.session.execute(query).all()))
 
     def lot_events_of_gtin(self, gtin: str) -> list[Row[Any]]:
         """Lot facts of one product's lots."""
