@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livetrace.catalog.attributes import AttributeSpec, Level, TemplateSpec, validate_values
+from livetrace.catalog.attributes import (
+    AttributeSpec,
+    AttrType,
+    Level,
+    TemplateSpec,
+    validate_values,
+)
 from livetrace.catalog.builtin import BUILTIN_TEMPLATES, RICE
 from livetrace.catalog.errors import InvalidCatalogDataError, MissingAttributeError
 
@@ -84,3 +90,41 @@ def test_template_spec_rejects_repeated_keys_and_bad_names() -> None:
 def test_validation_only_raises_domain_errors(values: dict[str, int]) -> None:
     with contextlib.suppress(InvalidCatalogDataError):
         validate_values(RICE.attributes, Level.LOT, values)
+
+
+def test_every_builtin_template_offers_optional_follow_and_coupon_links() -> None:
+    for t in BUILTIN_TEMPLATES:
+        links = {a.key: a for a in t.attributes if a.type is AttrType.URL}
+        assert set(links) == {"follow_url", "coupon_url"}, t.code
+        for spec in links.values():
+            assert spec.level is Level.PRODUCT and not spec.required
+            assert spec.label and spec.label_zh
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://brand.example/follow", "https://shop.example.cn/c?id=1&from=scan"],
+)
+def test_link_attributes_take_https_urls(url: str) -> None:
+    out = validate_values(
+        RICE.attributes, Level.PRODUCT, {"variety": "稻花香2号", "coupon_url": url}
+    )
+    assert out["coupon_url"] == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://brand.example/follow",  # not https
+        "javascript:alert(1)",
+        "https://",  # no host
+        "//brand.example/follow",
+        "https://brand.example/a b",
+        "https://brand.example/" + "x" * 500,
+        42,
+    ],
+)
+def test_link_attributes_refuse_anything_else(url: object) -> None:
+    with pytest.raises(InvalidCatalogDataError) as caught:
+        validate_values(RICE.attributes, Level.PRODUCT, {"variety": "稻花香2号", "follow_url": url})
+    assert caught.value.field == "attributes.follow_url"

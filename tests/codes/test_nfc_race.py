@@ -172,7 +172,7 @@ def test_a_tap_in_a_transaction_that_read_before_a_concurrent_commit_is_refused_
     own_engine: Engine, sessions: sessionmaker[Session], encryptor: KeyEncryptor, keys: TagKeys
 ) -> None:
     """The caller read earlier (SQLite: an old snapshot); another tap commits; then this one."""
-    with unit_of_work(sessions) as session:
+    with unit_of_work(sessions, write=False) as session:  # began as a reader, not a writer
         assert session.scalars(select(NfcTag.last_counter).where(NfcTag.uid == UID)).one() is None
         winner = Outcome(7)
         _attempt(sessions, encryptor, _tap(keys, 7))(winner)

@@ -8,15 +8,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from livetrace.codes.models import ItemCode
+from livetrace.codes.serials import ALPHABET, SERIAL_LENGTH, randomness_bits
 from livetrace.codes.service import keyring_for
 from livetrace.config import Settings
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.demo import data
-from livetrace.demo.catalogue import CASES, NFC_TAP_PATH, case_links
+from livetrace.demo.catalogue import CASES, FORGED_SERIAL, NFC_TAP_PATH, case_links
 from livetrace.demo.errors import DemoAlreadyLoadedError
 from livetrace.demo.events import item, place
 from livetrace.demo.loader import DemoSummary, load_demo
 from livetrace.demo.nfc import next_counter, tap_url
+from livetrace.demo.repository import DemoRepository
 from livetrace.demo.witness import WITNESS_NAME
 from livetrace.epcis.models import EpcisEventRow
 from livetrace.identity.models import Party
@@ -26,6 +29,7 @@ from livetrace.ledger.reads import LogReader
 from livetrace.ledger.service import LogKeys
 from livetrace.ledger.verifier import DatabaseVerifier
 from livetrace.ledger.witness_service import witness_signer
+from livetrace.scans.models import ScanAlert, ScanRecord
 from livetrace.scans.service import ScanService
 from livetrace.scans.verdict import ClientInfo, NfcParams, ScanOutcome, ScanRequest, Verdict
 from livetrace.trace.service import TraceService
@@ -85,7 +89,8 @@ def test_the_diverted_case_alerts_the_brand_but_not_the_buyer(
     scans = ScanService(session, keyring_for(settings), settings)
     urumqi = data.CITIES["urumqi"]
     code = keyring_for(settings).signer(data.SERUM_GTIN, data.SERUM_LOT)
-    uri = code.links(code.link_prefix(settings.base_url), ["HMD0003"], code.tags(["HMD0003"]))[0]
+    third = DemoRepository(session).serials(data.SERUM_CHANNEL)[2]
+    uri = code.links(code.link_prefix(settings.base_url), [third], code.tags([third]))[0]
     outcome = scans.scan(ScanRequest(uri=uri, client=ClientInfo(
         device="market-urc-09", latitude=urumqi[3], longitude=urumqi[4])))  # fmt: skip
     assert outcome.verdict is Verdict.GENUINE
@@ -96,7 +101,8 @@ def test_the_diverted_case_alerts_the_brand_but_not_the_buyer(
 def test_a_backward_trace_from_a_rice_bag_reaches_its_plot(
     summary: DemoSummary, session: Session
 ) -> None:
-    trace = TraceService(session).backward(item(data.RICE_GTIN, "WCA0001"))
+    first = DemoRepository(session).serials(data.RICE_RUN)[0]
+    trace = TraceService(session).backward(item(data.RICE_GTIN, first))
     paddy = next(lot for lot in trace.lots if lot.lot == data.PADDY_A07)
     assert paddy.role == "raw_material" and paddy.location == place(data.PLOT_A07)
     assert paddy.origin["grower"] == "王建国"
@@ -141,3 +147,32 @@ def test_loading_twice_is_refused(
 ) -> None:
     with pytest.raises(DemoAlreadyLoadedError):
         load_demo(session, settings, encryptor)
+
+
+def test_every_demo_code_carries_a_random_serial_and_the_cases_read_what_was_issued(
+    summary: DemoSummary, session: Session, settings: Settings, encryptor: KeyEncryptor
+) -> None:
+    serials = [s for s in session.scalars(select(ItemCode.serial)) if s is not None]
+    assert len(serials) == sum(run.count for run in data.RUNS)
+    assert randomness_bits(SERIAL_LENGTH) >= 64
+    for serial in serials:
+        assert len(serial) == SERIAL_LENGTH and set(serial) <= set(ALPHABET), serial
+    issued = set(serials)
+    for link in case_links(session, settings, encryptor):
+        if link.case.key == "forged":
+            assert FORGED_SERIAL not in issued and FORGED_SERIAL in link.scan_path
+            continue
+        serial = DemoRepository(session).serials(link.case.run)[link.case.index]
+        assert link.trace_path is not None and serial in link.trace_path
+
+
+def test_viewers_scanning_the_display_code_raise_no_diversion_alert(
+    summary: DemoSummary, session: Session
+) -> None:
+    paired = DemoRepository(session).serials(data.SERUM_PAIRED)[2]
+    code_id = session.scalars(select(ItemCode.id).where(ItemCode.serial == paired)).one()
+    scans = session.scalars(select(ScanRecord).where(ScanRecord.code_id == code_id)).all()
+    assert len(scans) >= 7
+    assert all("diversion.outside_region" not in s.reasons for s in scans)
+    kinds = session.scalars(select(ScanAlert.kind).where(ScanAlert.code_id == code_id)).all()
+    assert "diversion" not in kinds

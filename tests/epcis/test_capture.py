@@ -167,6 +167,16 @@ def test_duplicates_are_found_by_hash_even_with_a_new_event_id(
     assert "Event Hash ID" in outcome.problems[0].message
 
 
+def test_a_problem_names_the_event_by_its_event_hash_id_when_it_has_no_event_id(
+    service: CaptureService, party: Party
+) -> None:
+    capture(service, party, [shipping(1)])
+    outcome = capture(service, party, [shipping(2), shipping(1)], behaviour=Behaviour.PROCEED)
+    (problem,) = outcome.problems
+    assert problem.event_index == 1 and problem.event_id is not None
+    assert problem.event_id.startswith("ni:///sha-256;") and problem.event_id in problem.message
+
+
 def test_duplicates_are_found_by_event_id(service: CaptureService, party: Party) -> None:
     event_id = "urn:uuid:2f1b8e0c-3a6d-4b8e-9d7f-5c4a3b2e1f00"
     capture(service, party, [{**shipping(1), "eventID": event_id}])

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from livetrace.kit import canonical_json
 from livetrace.kit.canonical_json import MAX_EXACT_INTEGER, canonicalize, parse
 from livetrace.kit.errors import ValidationError
 
@@ -334,3 +335,53 @@ def test_numbers_round_trip_and_use_exponents_only_outside_plain_range(value: fl
     assert float(text) == value
     assert ("e" in text) == (value != 0 and not 1e-6 <= abs(value) < 1e21)
     assert text == text.strip() and not text.startswith("+") and ".e" not in text
+
+
+# --- The fast writer against the careful one -------------------------------------------------
+
+control_text = st.text(
+    alphabet=st.characters(codec="utf-8", max_codepoint=0x3F) | st.characters(codec="utf-8"),
+    max_size=12,
+)
+any_scalars = (
+    scalars
+    | control_text
+    | st.integers(min_value=-MAX_EXACT_INTEGER - 2, max_value=-MAX_EXACT_INTEGER + 2)
+    | st.integers(min_value=MAX_EXACT_INTEGER - 2, max_value=MAX_EXACT_INTEGER + 2)
+    | st.floats()
+    | st.sampled_from(["\ud800", "a\udfffb", "\U0001f600", "\ufb33", "\u2028", "\x7f"])
+)
+any_values = st.recursive(
+    any_scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(keys | control_text, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _outcome(write: Any, value: object) -> tuple[bytes | None, str | None, str | None]:
+    try:
+        return write(value), None, None
+    except ValidationError as exc:
+        return None, exc.message, exc.field
+
+
+@given(any_values)
+def test_fast_writer_gives_the_careful_writers_bytes_or_error(value: object) -> None:
+    # `canonicalize` takes a fast path for plain values; `_careful` is the reference writer.
+    assert _outcome(canonicalize, value) == _outcome(canonical_json._careful, value)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_fast_number_layout_is_the_ecmascript_one(value: float) -> None:
+    assert canonicalize([value]) == canonical_json._careful([value])
+
+
+def test_names_outside_ascii_sort_by_utf16_code_units_on_the_fast_path() -> None:
+    value = {"\ufb33": [1.5], "\U0001f600": {"b": 2.0, "a": "\x1f"}, "z": -0.0}
+    assert canonicalize(value) == (
+        '{"z":0,"\U0001f600":{"a":"\\u001f","b":2},"\ufb33":[1.5]}'.encode()
+    )

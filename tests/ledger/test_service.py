@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -26,6 +27,7 @@ from livetrace.ledger.models import LogCheckpoint, LogNodeBlock, LogState
 from livetrace.ledger.reads import LogReader
 from livetrace.ledger.repository import LogRepository, node_slot
 from livetrace.ledger.service import LogService
+from livetrace.ledger.statements import SignedStatement, decode_statement, verify_statement
 
 
 @pytest.fixture
@@ -115,6 +117,25 @@ def test_retired_key_unknown_party_and_inactive_party_are_refused(
         service.append([Stater(other.party, fresh).state()])
     assert inactive.value.field == "statements[0].statement.party"
     _assert_nothing_appended(session, 0)
+
+
+def test_only_statements_signed_here_skip_the_signature_check(
+    service: LogService, stater: Stater, session: Session
+) -> None:
+    here = stater.state()
+    assert here.signed_here
+    forged_signature = bytes(64)
+    forged = SignedStatement(here.statement, forged_signature, here.entry.replace(
+        base64.b64encode(here.signature), base64.b64encode(forged_signature)
+    ), here.signed_bytes)  # fmt: skip
+    with pytest.raises(StatementSignatureError) as exc:
+        service.append([stater.state(), forged])
+    assert exc.value.field == "statements[1].signature"
+    _assert_nothing_appended(session, 0)
+    entries = service.append([here, stater.state().entry])
+    stored = LogRepository(session).entries(0, 2)
+    for entry in entries:  # the log holds exactly what a verifier with the public key accepts
+        verify_statement(decode_statement(stored[entry.index]), stater.signer.public_key)
 
 
 def test_log_refuses_to_sign_when_stored_hashes_are_tampered(

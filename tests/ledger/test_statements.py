@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import pickle
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -11,12 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from livetrace.crypto import keys
 from livetrace.kit import canonical_json
 from livetrace.ledger import ed25519
 from livetrace.ledger.errors import MalformedStatementError, StatementSignatureError
 from livetrace.ledger.merkle import leaf_hash
 from livetrace.ledger.statements import (
     SIGNING_CONTEXT,
+    SignedStatement,
     decode_statement,
     key_fingerprint,
     new_statement,
@@ -95,6 +98,21 @@ def test_signer_must_hold_the_named_key() -> None:
     with pytest.raises(MalformedStatementError) as exc:
         sign_statement(statement, OTHER)
     assert exc.value.field == "statement.key"
+
+
+def test_only_a_key_bound_signer_marks_a_statement_signed_here() -> None:
+    bound = keys.Signer(key_id="k", name="k", private_key=KEY.seed)
+    statement = new_statement("epcis.event", PARTY, KEY.public_key, {"lot": "L1"}, time=WHEN)
+    here = sign_statement(statement, bound)
+    assert here.signed_here
+    verify_statement(here, KEY.public_key)  # what the mark promises holds
+    elsewhere = sign_statement(statement, KEY)  # any other signer is taken at its word
+    assert not elsewhere.signed_here and elsewhere.entry == here.entry
+    decoded = decode_statement(here.entry)
+    assert not decoded.signed_here and decoded == here
+    assert not pickle.loads(pickle.dumps(here)).signed_here
+    by_hand = SignedStatement(here.statement, here.signature, here.entry, here.signed_bytes)
+    assert not by_hand.signed_here
 
 
 def _mutate(change: object) -> bytes:

@@ -257,10 +257,36 @@ def test_diversion_is_a_hidden_info_reason_never_a_worse_verdict() -> None:
         (NfcStatus.FORGED, [("nfc.forged", Severity.FAIL)]),
         (NfcStatus.MALFORMED, [("nfc.malformed", Severity.FAIL)]),
         (NfcStatus.MISMATCH, [("nfc.mismatch", Severity.FAIL)]),
+        (NfcStatus.RETIRED, [("nfc.key_retired", Severity.WARN)]),
     ],
 )
 def test_nfc_rule(status: NfcStatus | None, expected: list[tuple[str, Severity]]) -> None:
     assert codes(list(NfcRule().check(ctx(nfc=status)))) == expected
+
+
+def test_a_tap_under_retired_keys_is_a_caution_unless_the_tag_is_all_that_names_the_item() -> None:
+    printed = list(NfcRule().check(ctx(nfc=NfcStatus.RETIRED)))
+    assert verdict_for(printed) is Verdict.CAUTION
+    assert "retired by the brand" in printed[0].message("en")
+    assert "品牌方停用" in printed[0].message("zh")
+    tag_only = list(NfcRule().check(ctx(nfc=NfcStatus.RETIRED, tag_only=True)))
+    assert codes(tag_only) == [("nfc.key_retired", Severity.ALARM)]
+    assert alerts_for(printed) == {"retired_key": Severity.WARN}
+    assert alerts_for(tag_only) == {"retired_key": Severity.ALARM}
+
+
+def test_display_code_scans_never_count_as_diversion_unless_the_hidden_code_was_verified() -> None:
+    display = replace(GOOD, display=True)
+    assert list(DiversionRule().check(ctx(code=display, place=GUANGZHOU))) == []
+    typed_wrong = ctx(code=display, place=GUANGZHOU, hidden=HiddenStatus.MISMATCH)
+    assert list(DiversionRule().check(typed_wrong)) == []
+    verified = ctx(code=display, place=GUANGZHOU, hidden=HiddenStatus.VERIFIED)
+    assert codes(list(DiversionRule().check(verified))) == [
+        ("diversion.outside_region", Severity.INFO)
+    ]
+    whole = list(default_policy().check(ctx(code=display, place=GUANGZHOU)))
+    assert "diversion.outside_region" not in {r.code for r in whole}
+    assert alerts_for(whole) == {}
 
 
 def test_a_forged_link_yields_exactly_one_reason_from_the_whole_policy() -> None:

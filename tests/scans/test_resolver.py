@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factories.codes import code_service, tap_params
@@ -21,6 +22,7 @@ from factories.resolver import (
     resolver_settings,
 )
 from livetrace.api.app import create_app
+from livetrace.codes.errors import NfcTapConflictError
 from livetrace.codes.nfc import NfcService
 from livetrace.config import Settings
 from livetrace.context import AppContext
@@ -28,6 +30,7 @@ from livetrace.crypto.keys import KeyEncryptor
 from livetrace.identity.policy import SYSTEM
 from livetrace.ledger.proofbundle import parse_proof_bundle
 from livetrace.scans.linkset import GS1_VOC
+from livetrace.scans.models import ScanRecord
 from scans.test_linkset import conformance_errors
 
 BASE = "https://id.example.cn"
@@ -286,3 +289,51 @@ def test_a_tag_without_an_authenticator_gets_authenticated_page_links(
     assert body["links"]["page"] == BASE + world.second  # the printed link, authenticator included
     switched = client.get(body["links"]["page"].removeprefix(BASE) + "&lang=en")
     assert 'data-verdict="genuine"' in switched.text
+
+
+def test_a_tap_that_lost_a_race_asks_for_another_tap(
+    client: TestClient,
+    world: ScanWorld,
+    session: Session,
+    encryptor: KeyEncryptor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def conflict(*_: object, **__: object) -> None:
+        raise NfcTapConflictError("another tap of this tag won", field="counter")
+
+    monkeypatch.setattr(NfcService, "verify_tap", conflict)
+    before = session.scalar(select(func.count()).select_from(ScanRecord))
+    params = {"picc_data": "00" * 16, "cmac": "00" * 8}
+    tapped = f"{world.second}&{urlencode(params)}"
+    as_json = client.get(tapped, headers={"Accept": "application/json"})
+    assert as_json.status_code == 409
+    assert as_json.headers["content-type"].startswith("application/problem+json")
+    assert as_json.json()["code"] == "nfc-tap-conflict"
+    assert as_json.headers["retry-after"] == "1"
+    page = client.get(tapped, headers={"Accept": "text/html"})
+    assert page.status_code == 409
+    assert 'data-error="error.retry"' in page.text and "请再碰一次" in page.text
+    assert "nfc.forged" not in page.text
+    english = client.get(f"{tapped}&lang=en", headers={"Accept": "text/html"})
+    assert "Please tap again" in english.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ScanRecord)) == before
+
+
+def test_a_tag_under_retired_keys_gets_no_authenticated_page_links(
+    client: TestClient, world: ScanWorld, session: Session, encryptor: KeyEncryptor
+) -> None:
+    nfc = NfcService(session, encryptor, code_service(session))
+    key_set = nfc.create_key_set(SYSTEM, world.issued.catalog.brand.id)
+    nfc.register_tag(SYSTEM, "04DE5F1EACC052", world.issued.codes[1].id)
+    keys = nfc.tag_keys(SYSTEM, "04DE5F1EACC052")
+    nfc.retire_key_set(SYSTEM, key_set.id)
+    session.commit()
+    params = tap_params(bytes.fromhex(keys.uid), 3, keys.meta_read_key, keys.file_read_key)
+    bare = world.second.split("?")[0]
+    body = client.get(f"{bare}?{urlencode(params)}", headers={"Accept": "application/json"}).json()
+    assert body["verdict"] == "suspect"
+    assert [r["code"] for r in body["reasons"]] == ["nfc.key_retired"]
+    assert "auth=" not in body["links"]["page"]  # retired keys prove nothing: no printed tag
+    page = client.get(f"{bare}?{urlencode(params | {'lang': 'en'})}")
+    assert "retired by the brand" in page.text

@@ -27,6 +27,7 @@ from factories.scans import (
     scan_service,
 )
 from livetrace.codes.authenticator import code_elements, code_link
+from livetrace.codes.errors import NfcTapConflictError
 from livetrace.codes.models import ItemCode
 from livetrace.codes.nfc import NfcService, TagKeys
 from livetrace.codes.states import CodeState
@@ -458,3 +459,67 @@ def test_device_hashes_are_salted_and_ip_ones_change_daily(settings: Settings) -
     )
     assert ip1 and ip2 and ip1 != ip2 and len(ip1) == 32
     assert device_hash(salt, None, None, day1) is None
+
+
+def test_a_display_code_scanned_far_away_raises_no_diversion_alert(
+    session: Session, encryptor: KeyEncryptor, svc: ScanService
+) -> None:
+    issued = issue_codes(session, encryptor, pairs=True, count=1)
+    to = make_destination(session, encryptor, HEILONGJIANG_DC)
+    commission_and_ship(session, encryptor, issued, issued.codes, to=to)
+    viewer = scan(svc, issued.links[0], device="viewer", where=GUANGZHOU)
+    assert viewer.verdict is Verdict.GENUINE and reason_codes(viewer) == []
+    assert alerts(session, "diversion") == []
+    # The holder of the pack typing its hidden code far away is a diversion after all.
+    code = issued.codes[0]
+    hidden = code_service(session).keyring.hidden_code(code.gtin, code.lot, code.serial, 1)
+    holder = scan(svc, issued.links[0], device="holder", where=GUANGZHOU, hidden=hidden, minutes=5)
+    assert holder.verdict is Verdict.GENUINE and holder.hidden_code_checked
+    assert reason_codes(holder) == ["diversion.outside_region"]
+    assert len(alerts(session, "diversion")) == 1
+
+
+def _untagged_link(link: str) -> str:
+    """A tag's URL as a tag may write it: the item's link without the printed authenticator."""
+    base, query = link.split("?", 1)
+    kept = [p for p in query.split("&") if not p.startswith("auth=")]
+    return base + ("?" + "&".join(kept) if kept else "")
+
+
+def test_a_tap_under_a_retired_key_set_says_so_and_alerts_the_brand(
+    session: Session, encryptor: KeyEncryptor, svc: ScanService, shipped: Issued, tag: TagKeys
+) -> None:
+    nfc = NfcService(session, encryptor, code_service(session))
+    assert scan(svc, shipped.links[0], nfc=tap(tag, 1)).verdict is Verdict.GENUINE
+    key_set = nfc.get_tag(SYSTEM, tag.uid).key_set_id
+    nfc.retire_key_set(SYSTEM, key_set)
+    printed = scan(svc, shipped.links[0], nfc=tap(tag, 2), minutes=1)
+    assert printed.verdict is Verdict.CAUTION and reason_codes(printed) == ["nfc.key_retired"]
+    assert "retired by the brand" in printed.reasons[0].message_en
+    assert printed.code is not None and printed.code.code_id == shipped.codes[0].id
+    (alert,) = alerts(session, "retired_key")
+    assert alert.code_id == shipped.codes[0].id and printed.alerts == (alert.id,)
+    assert stored(session, printed.scan_id).verdict == "caution"
+    # A tag URL with no printed authenticator: the tag names the item, but vouches for nothing.
+    tag_only = scan(svc, _untagged_link(shipped.links[0]), nfc=tap(tag, 3), minutes=2)
+    assert tag_only.verdict is Verdict.SUSPECT and reason_codes(tag_only) == ["nfc.key_retired"]
+    assert tag_only.code is not None and tag_only.code.code_id == shipped.codes[0].id
+    assert "nfc.forged" not in {r.code for r in tag_only.reasons}
+
+
+def test_a_tap_that_loses_a_race_is_retried_not_recorded_as_forged(
+    session: Session,
+    svc: ScanService,
+    shipped: Issued,
+    tag: TagKeys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def conflict(*_: object, **__: object) -> None:
+        raise NfcTapConflictError("another tap won", field="counter")
+
+    monkeypatch.setattr(NfcService, "verify_tap", conflict)
+    before = session.scalar(select(func.count()).select_from(ScanRecord))
+    with pytest.raises(NfcTapConflictError):
+        scan(svc, shipped.links[0], nfc=tap(tag, 4))
+    assert session.scalar(select(func.count()).select_from(ScanRecord)) == before
+    assert alerts(session) == []

@@ -14,6 +14,7 @@ from livetrace.identity.errors import InvalidTokenError
 from livetrace.identity.policy import Principal
 from livetrace.identity.service import IdentityService
 from livetrace.kit.pagination import MAX_LIMIT, PageRequest
+from livetrace.store.uow import begin_for_write
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `lt_<lookup>_<secret>`")
 
@@ -24,9 +25,20 @@ def app_context(request: Request) -> AppContext:
     return ctx
 
 
-def db_session(ctx: Annotated[AppContext, Depends(app_context)]) -> Iterator[Session]:
-    """One transaction per request: committed after the handler returns, before the response."""
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def db_session(
+    request: Request, ctx: Annotated[AppContext, Depends(app_context)]
+) -> Iterator[Session]:
+    """One transaction per request: committed after the handler returns, before the response.
+
+    Requests that change things declare it when the transaction begins (`begin_for_write`);
+    handlers of reads that also write (a scan records itself) declare it themselves.
+    """
     session = ctx.sessions()
+    if request.method not in READ_METHODS:
+        begin_for_write(session)
     try:
         yield session
         session.commit()

@@ -7,12 +7,14 @@ import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from livetrace.catalog.errors import InvalidCatalogDataError, MissingAttributeError
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_URL = 500
 
 
 class Layer(StrEnum):
@@ -43,6 +45,7 @@ class AttrType(StrEnum):
     COORDINATES = "coordinates"
     CHOICE = "choice"
     DOCUMENT = "document"
+    URL = "url"  # an https link (a brand's follow or coupon page), at most 500 characters
 
 
 class AttributeSpec(BaseModel):
@@ -139,6 +142,8 @@ def _coerce(spec: AttributeSpec, value: Any, field: str) -> Any:  # noqa: PLR091
         return _parse_datetime(value, field)
     if t is AttrType.COORDINATES:
         return _coordinates(value, field)
+    if t is AttrType.URL:
+        return _url(value, field)
     if value not in spec.choices:
         raise InvalidCatalogDataError(
             f"{value!r} is not one of {', '.join(spec.choices)}", field=field
@@ -179,3 +184,14 @@ def _coordinates(value: Any, field: str) -> dict[str, float]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InvalidCatalogDataError(f"coordinates {lat},{lon} are out of range", field=field)
     return {"lat": float(lat), "lon": float(lon)}
+
+
+def _url(value: Any, field: str) -> str:
+    """An absolute https URL with a host: pages link to it, so nothing else may pass."""
+    what = f"an https URL of at most {MAX_URL} characters"
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        raise InvalidCatalogDataError(f"expected {what}, got {value!r:.80}", field=field)
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise InvalidCatalogDataError(f"expected {what}, got {value!r:.80}", field=field)
+    return value

@@ -6,9 +6,9 @@ from livetrace.catalog.attributes import AttributeSpec, AttrType, Layer, Level, 
 
 ORI, P, C = Layer.ORIGIN, Layer.PRODUCTION, Layer.CIRCULATION
 PR, LT, TR = Level.PRODUCT, Level.LOT, Level.TRACE
-S, N, D, DT, G, DOC, CH, B, INT = (
+S, N, D, DT, G, DOC, CH, B, INT, URL = (
     AttrType.STRING, AttrType.NUMBER, AttrType.DATE, AttrType.DATETIME, AttrType.COORDINATES,
-    AttrType.DOCUMENT, AttrType.CHOICE, AttrType.BOOLEAN, AttrType.INTEGER,
+    AttrType.DOCUMENT, AttrType.CHOICE, AttrType.BOOLEAN, AttrType.INTEGER, AttrType.URL,
 )  # fmt: skip
 
 
@@ -23,11 +23,16 @@ def _a(  # noqa: PLR0917 - a compact table row builder
 
 
 def _circulation() -> list[AttributeSpec]:
-    """Every category travels: QC certificate and waybill are judged for completeness."""
+    """Every category travels: QC certificate and waybill are judged for completeness.
+
+    The brand's follow and coupon pages are optional links the scan page offers its buyers.
+    """
     return [
         _a("qc_certificate_no", "QC certificate number", "质检证书编号", C, TR, DOC, required=True),
         _a("waybill_no", "Waybill number", "物流运单号", C, TR, S, required=True),
         _a("storage_conditions", "Storage conditions", "储存条件", C, PR, S),
+        _a("follow_url", "Follow the brand (https link)", "关注品牌链接", C, PR, URL),
+        _a("coupon_url", "Coupon page (https link)", "优惠券链接", C, PR, URL),
     ]
 
 

@@ -16,8 +16,10 @@ from livetrace.codes.service import CodeService, keyring_for
 from livetrace.codes.states import CodeState
 from livetrace.config import Settings
 from livetrace.crypto.keys import KeyEncryptor
+from livetrace.demo.data import RunSpec
 from livetrace.demo.errors import DemoCaptureError
 from livetrace.demo.events import CONTEXT, Clock
+from livetrace.demo.repository import DemoRepository
 from livetrace.epcis.capture import CapturedEvent, CaptureService
 from livetrace.epcis.capture_input import Envelope
 from livetrace.epcis.documents import ContentStore, DocumentService, Upload
@@ -37,6 +39,7 @@ class Demo:
     glns: dict[str, str] = field(default_factory=dict)
     products: dict[str, uuid.UUID] = field(default_factory=dict)
     lots: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    serials: dict[str, list[str]] = field(default_factory=dict)  # by RunSpec.key, issue order
     events: int = 0
 
     def __post_init__(self) -> None:
@@ -65,13 +68,24 @@ class Demo:
         self.events += len(outcome.captured)
         return outcome.captured
 
-    def issue(self, gtin: str, lot: str, serials: Sequence[str], *, pairs: bool = False) -> CodeRun:
-        """Issue item codes with the given serials and move them to `printed`."""
-        run = self.codes.issue(
-            SYSTEM, IssueRequest(product=gtin, lot=lot, serials=list(serials), pairs=pairs)
-        )
+    def issue(self, spec: RunSpec) -> CodeRun:
+        """Issue a run of item codes with random serials and move them to `printed`."""
+        request = IssueRequest(product=spec.gtin, lot=spec.lot, count=spec.count, pairs=spec.pairs)
+        run = self.codes.issue(SYSTEM, request)
         self.codes.transition_run(SYSTEM, run.id, CodeState.PRINTED)
+        self.serials[spec.key] = DemoRepository(self.session).serials(spec)
         return run
+
+    def items(self, spec: RunSpec) -> list[str]:
+        """The serials a run was issued with, in issue order."""
+        found = self.serials.get(spec.key)
+        if not found:
+            raise DemoCaptureError(f"the run {spec.key!r} is not issued yet", field="serial")
+        return found
+
+    def serial(self, spec: RunSpec, index: int) -> str:
+        """The serial of one item of a run."""
+        return self.items(spec)[index]
 
     def activate(self, run: CodeRun) -> None:
         """The labels of a run are on items that were commissioned."""

@@ -18,11 +18,9 @@ from livetrace.identity.policy import SYSTEM
 
 SERUM = e.lot_class(d.SERUM_GTIN, d.SERUM_LOT)
 CASES = [e.sscc("6970005", n) for n in (1, 2)]
-PAIRED = [e.item(d.SERUM_GTIN, s) for s in d.SERUM_ITEMS]
-NFC = [e.item(d.SERUM_GTIN, s) for s in d.SERUM_NFC_ITEMS]
-CHANNEL = [e.item(d.SERUM_GTIN, s) for s in d.SERUM_CHANNEL_ITEMS]
-CASE_CONTENTS = [PAIRED + NFC, CHANNEL]
-SOLD = {"HMP0001": "ZB-XY-860520", "HMP0002": "ZB-XY-860533", "HMN0001": "ZB-XY-860547"}
+# Sold boxes: (run, position in issue order) and the order number.
+SOLD = ((d.SERUM_PAIRED, 0, "ZB-XY-860520"), (d.SERUM_PAIRED, 1, "ZB-XY-860533"),
+        (d.SERUM_NFC, 0, "ZB-XY-860547"))  # fmt: skip
 REPORT_NO = "GZQT-2026-HZ-0915"
 
 
@@ -35,19 +33,29 @@ def load(demo: Demo) -> None:
     _tag(demo)
 
 
+def _epcs(demo: Demo, spec: d.RunSpec) -> list[str]:
+    return [e.item(d.SERUM_GTIN, s) for s in demo.items(spec)]
+
+
+def _case_contents(demo: Demo) -> list[list[str]]:
+    """The first case holds the live-stream boxes (paired and tagged), the second the channel's."""
+    return [_epcs(demo, d.SERUM_PAIRED) + _epcs(demo, d.SERUM_NFC), _epcs(demo, d.SERUM_CHANNEL)]
+
+
 def _fill(demo: Demo) -> None:
     t = demo.clock
-    paired = demo.issue(d.SERUM_GTIN, d.SERUM_LOT, d.SERUM_ITEMS, pairs=True)
-    tagged = demo.issue(d.SERUM_GTIN, d.SERUM_LOT, d.SERUM_NFC_ITEMS)
-    channel = demo.issue(d.SERUM_GTIN, d.SERUM_LOT, d.SERUM_CHANNEL_ITEMS)
+    paired = demo.issue(d.SERUM_PAIRED)
+    tagged = demo.issue(d.SERUM_NFC)
+    channel = demo.issue(d.SERUM_CHANNEL)
+    contents = _case_contents(demo)
     demo.state(
         d.COSMETICS,
-        e.commission_items(t.at(68, "10:00"), d.FILLING, PAIRED + NFC + CHANNEL,
+        e.commission_items(t.at(68, "10:00"), d.FILLING, contents[0] + contents[1],
                            d.SERUM_LOT,
                            t.day(68 - 3 * 365), filling_line="FILL-2", equipment="灌装机 GZ-04",
                            shift="白班", ingredient_lots="HA-2608-221, GLY-2607-118"),
         *[e.pack(t.at(68, "15:00"), d.FILLING, case, contents)
-          for case, contents in zip(CASES, CASE_CONTENTS, strict=True)],
+          for case, contents in zip(CASES, contents, strict=True)],
     )  # fmt: skip
     demo.activate(paired)
     demo.activate(tagged)
@@ -100,24 +108,25 @@ def _ship(demo: Demo) -> None:
 
 def _sell(demo: Demo) -> None:
     t, streamer, carrier = demo.clock, demo.glns[d.STREAMER], demo.glns[d.CARRIER]
-    sold = [e.item(d.SERUM_GTIN, s) for s in SOLD]
+    serials = [demo.serial(spec, index) for spec, index, _ in SOLD]
+    sold = [e.item(d.SERUM_GTIN, s) for s in serials]
     demo.state(
         d.STREAMER,
-        e.unpack(t.at(5, "19:40"), d.LIVE_BASE, CASES[0], CASE_CONTENTS[0]),
+        e.unpack(t.at(5, "19:40"), d.LIVE_BASE, CASES[0], _case_contents(demo)[0]),
         *[e.sell(t.at(5, f"20:{30 + 6 * i:02d}"), d.LIVE_BASE, [epc], e.bt(streamer, order),
                  live_session="小杨甄选 · 秋冬修护专场", host="小杨")
-          for i, (epc, order) in enumerate(zip(sold, SOLD.values(), strict=True))],
+          for i, (epc, (_, _, order)) in enumerate(zip(sold, SOLD, strict=True))],
         *[e.parcel(t.at(4, f"11:{5 + 4 * i:02d}"), d.LIVE_BASE, [epc], sender=streamer,
                    courier=carrier,
                    waybill=e.bt(carrier, f"SD26F{i + 33}0871"))
           for i, epc in enumerate(sold)],
     )  # fmt: skip
-    demo.set_state(d.SERUM_GTIN, list(SOLD), CodeState.SOLD)
+    demo.set_state(d.SERUM_GTIN, serials, CodeState.SOLD)
 
 
 def _tag(demo: Demo) -> None:
     """An NFC key set for the brand and a tag on the first gift box."""
     nfc = NfcService(demo.session, demo.encryptor, demo.codes)
     nfc.create_key_set(SYSTEM, demo.parties[d.COSMETICS])
-    code = demo.code(d.SERUM_GTIN, d.SERUM_NFC_ITEMS[0])
+    code = demo.code(d.SERUM_GTIN, demo.serial(d.SERUM_NFC, 0))
     nfc.register_tag(SYSTEM, d.NFC_UID, code.id)

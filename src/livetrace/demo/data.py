@@ -1,4 +1,4 @@
-"""The demo's parties, locations, products, lots, serials and scan places (plain data).
+"""The demo's parties, locations, products, lots, code runs and scan places (plain data).
 
 Dates are relative to the day the demo is loaded, so a fresh load always tells the same story:
 rice milled three weeks ago and good for a year, milk a few days old, one milk lot long expired.
@@ -6,6 +6,7 @@ rice milled three weeks ago and good for a year, milk a few days old, one milk l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -105,14 +106,19 @@ PRODUCTS: list[dict[str, Any]] = [
      "name": "五常大米 稻花香2号 5kg", "net_content": "5 kg",
      "description": "黑龙江五常核心产区，一年一季，现磨现发。",
      "attributes": {"variety": "稻花香2号", "geographical_indication": "五常大米 (国家地理标志产品)",
-                    "grade": "一级", "storage_conditions": "阴凉干燥处"}},
+                    "grade": "一级", "storage_conditions": "阴凉干燥处",
+                    "follow_url": "https://jinhe-rice.example/follow",
+                    "coupon_url": "https://jinhe-rice.example/coupons/new-harvest"}},
     {"gtin": MILK_GTIN, "brand": DAIRY, "template": "dairy",
      "name": "鲜享 巴氏杀菌鲜牛奶 950ml", "net_content": "950 ml",
      "attributes": {"pasteurisation": "pasteurised", "storage_min_c": 2, "storage_max_c": 6,
-                    "storage_conditions": "2–6 ℃ 冷藏"}},
+                    "storage_conditions": "2–6 ℃ 冷藏",
+                    "follow_url": "https://xianxiang-dairy.example/follow"}},
     {"gtin": SERUM_GTIN, "brand": COSMETICS, "template": "cosmetics",
      "name": "华美 玻尿酸修护精华 30ml", "net_content": "30 ml",
-     "attributes": {"filing_number": "粤G妆网备字2026012345", "ingredient_origin": "山东 透明质酸钠"}},
+     "attributes": {"filing_number": "粤G妆网备字2026012345", "ingredient_origin": "山东 透明质酸钠",
+                    "follow_url": "https://huamei-bio.example/follow",
+                    "coupon_url": "https://huamei-bio.example/coupons/live"}},
 ]  # fmt: skip
 
 RICE_LOT = "WC2026A07"
@@ -155,19 +161,30 @@ def lots(today: date) -> list[tuple[str, dict[str, Any]]]:
     ]  # fmt: skip
 
 
-def serials(prefix: str, first: int, count: int) -> list[str]:
-    """Readable, deterministic item serials: `prefix` and a four-digit number."""
-    return [f"{prefix}{n:04d}" for n in range(first, first + count)]
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """A run of item codes the demo issues: its serials are random, drawn by the code service.
+
+    No demo serial is fixed: each load issues fresh ones (64 bits of randomness each, like any
+    run), and the chains, scans and cases refer to items by run and position instead. A run is
+    found again by its product, lot, size and pairing, which tell the demo's runs apart.
+    """
+
+    key: str
+    gtin: str
+    lot: str
+    count: int
+    pairs: bool = False
 
 
-# Item serials, by what happens to them.
-RICE_ITEMS = serials("WCA", 1, 12)  # three cases of four bags on one pallet
-RICE_UNUSED = serials("WCA", 901, 4)  # labels printed, never put on a bag
-MILK_ITEMS = serials("XMA", 1, 8)  # two crates of four bottles
-MILK_OLD_ITEMS = serials("XMK", 1, 4)
-SERUM_ITEMS = serials("HMP", 1, 6)  # paired codes (display + hidden) for the live stream
-SERUM_CHANNEL_ITEMS = serials("HMD", 1, 6)  # plain codes for the distribution channel
-SERUM_NFC_ITEMS = serials("HMN", 1, 2)  # the gift boxes with an NFC tag
+RICE_RUN = RunSpec("rice", RICE_GTIN, RICE_LOT, 12)  # three cases of four bags on one pallet
+RICE_SPARE = RunSpec("rice-spare", RICE_GTIN, RICE_LOT, 4)  # printed, never put on a bag
+MILK_RUN = RunSpec("milk", MILK_GTIN, MILK_LOT, 8)  # two crates of four bottles
+MILK_OLD_RUN = RunSpec("milk-old", MILK_GTIN, MILK_OLD_LOT, 4)
+SERUM_PAIRED = RunSpec("serum-paired", SERUM_GTIN, SERUM_LOT, 6, pairs=True)  # for the stream
+SERUM_CHANNEL = RunSpec("serum-channel", SERUM_GTIN, SERUM_LOT, 6)  # the distribution channel
+SERUM_NFC = RunSpec("serum-nfc", SERUM_GTIN, SERUM_LOT, 2)  # the gift boxes with an NFC tag
+RUNS = (RICE_RUN, RICE_SPARE, MILK_RUN, MILK_OLD_RUN, SERUM_PAIRED, SERUM_CHANNEL, SERUM_NFC)
 
 NFC_UID = "04A7C3B2D9E611"  # NXP UIDs start with 04
 NFC_PADDING = bytes.fromhex("5A17C0DE42")  # the random padding a real tag would draw

@@ -254,12 +254,13 @@ def parcel(
 ) -> dict[str, Any]:  # fmt: skip
     """A sold item handed to the courier for its buyer; nothing about the buyer is recorded.
 
-    No destination is named: a parcel may go anywhere, so no sales region applies to it.
+    No destination is named: a parcel may go anywhere, so no sales region applies to it. The
+    courier's consignment note is the event's waybill (a CBV `bol`).
     """
     event = _base("ObjectEvent", when, "shipping", where)
     return event | {
         "action": "OBSERVE", "epcList": epcs, "disposition": "in_transit",
-        "bizTransactionList": [{"type": "desadv", "bizTransaction": waybill}],
+        "bizTransactionList": [{"type": "bol", "bizTransaction": waybill}],
         "sourceList": [{"type": "owning_party", "source": party(sender)},
                        {"type": "possessing_party", "source": party(courier)}],
     }  # fmt: skip

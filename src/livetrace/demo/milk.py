@@ -20,9 +20,7 @@ from livetrace.trace.schemas import OriginKind, RecallOpen, TraceOrigin
 RAW = e.lot_class(d.RAW_MILK_GTIN, d.RAW_MILK_LOT)
 MILK = e.lot_class(d.MILK_GTIN, d.MILK_LOT)
 CRATES = [e.sscc("6970004", n) for n in (1, 2)]
-ITEMS = [e.item(d.MILK_GTIN, s) for s in d.MILK_ITEMS]
-OLD_ITEMS = [e.item(d.MILK_GTIN, s) for s in d.MILK_OLD_ITEMS]
-SOLD = {"XMA0001": "ZB-XY-880231", "XMA0002": "ZB-XY-880236", "XMA0005": "ZB-XY-880240"}
+SOLD = {0: "ZB-XY-880231", 1: "ZB-XY-880236", 4: "ZB-XY-880240"}  # bottle (issue order): order
 RECALL_REASON = (
     "第三方抽检：本批次菌落总数超出 GB 19645-2010 限量，召回同批次全部产品 / "
     "A third-party sample of this lot exceeded the GB 19645-2010 aerobic plate count limit"
@@ -52,16 +50,17 @@ def _produce(demo: Demo) -> None:
                           fat_percent=3.9, protein_percent=3.3),
         e.ship(t.at(4, "06:30"), d.RANCH_SITE, [], move, raw),
     )  # fmt: skip
-    run = demo.issue(d.MILK_GTIN, d.MILK_LOT, d.MILK_ITEMS)
+    run = demo.issue(d.MILK_RUN)
+    items = [e.item(d.MILK_GTIN, s) for s in demo.items(d.MILK_RUN)]
     demo.state(
         d.DAIRY,
         e.receive(t.at(3, "01:40"), d.DAIRY_LINE, [], move, raw),
         e.transform(t.at(3, "03:00"), d.DAIRY_LINE, [(RAW, 12000)], [(MILK, 11400)], "LTR",
                     lotNumber=d.MILK_LOT, processing_line="LINE-3", shift="夜班",
                     heat_treatment="75 ℃ / 15 s", production_date=t.day(3)),
-        e.commission_items(t.at(3, "05:00"), d.DAIRY_LINE, ITEMS, d.MILK_LOT, t.day(3 - 15),
+        e.commission_items(t.at(3, "05:00"), d.DAIRY_LINE, items, d.MILK_LOT, t.day(3 - 15),
                            processing_line="LINE-3", shift="夜班"),
-        *[e.pack(t.at(3, "05:20"), d.DAIRY_LINE, crate, ITEMS[4 * i : 4 * i + 4])
+        *[e.pack(t.at(3, "05:20"), d.DAIRY_LINE, crate, items[4 * i : 4 * i + 4])
           for i, crate in enumerate(CRATES)],
     )  # fmt: skip
     demo.activate(run)
@@ -119,11 +118,12 @@ def _cold_chain(demo: Demo) -> None:
 
 def _sell(demo: Demo) -> None:
     t, streamer, carrier = demo.clock, demo.glns[d.STREAMER], demo.glns[d.CARRIER]
-    sold = [e.item(d.MILK_GTIN, s) for s in SOLD]
+    items = [e.item(d.MILK_GTIN, s) for s in demo.items(d.MILK_RUN)]
+    sold = [items[i] for i in SOLD]
     demo.state(
         d.STREAMER,
-        e.unpack(t.at(1, "19:50"), d.LIVE_BASE, CRATES[0], ITEMS[0:4]),
-        e.unpack(t.at(1, "19:51"), d.LIVE_BASE, CRATES[1], ITEMS[4:8]),
+        e.unpack(t.at(1, "19:50"), d.LIVE_BASE, CRATES[0], items[0:4]),
+        e.unpack(t.at(1, "19:51"), d.LIVE_BASE, CRATES[1], items[4:8]),
         *[e.sell(t.at(1, f"20:{20 + 4 * i:02d}"), d.LIVE_BASE, [epc], e.bt(streamer, order),
                  live_session="小杨甄选 · 早餐牛奶节", host="小杨")
           for i, (epc, order) in enumerate(zip(sold, SOLD.values(), strict=True))],
@@ -132,28 +132,29 @@ def _sell(demo: Demo) -> None:
                    waybill=e.bt(carrier, f"SD26C{i + 71}1204"))
           for i, epc in enumerate(sold)],
     )  # fmt: skip
-    demo.set_state(d.MILK_GTIN, list(SOLD), CodeState.SOLD)
+    demo.set_state(d.MILK_GTIN, [demo.serial(d.MILK_RUN, i) for i in SOLD], CodeState.SOLD)
 
 
 def _old_lot(demo: Demo) -> None:
     t, dairy, streamer = demo.clock, demo.glns[d.DAIRY], demo.glns[d.STREAMER]
     move = e.Move(dairy, d.DAIRY_LINE, streamer, d.LIVE_BASE,
                   (("bol", e.bt(demo.glns[d.CARRIER], "SD2610000311")),))  # fmt: skip
-    run = demo.issue(d.MILK_GTIN, d.MILK_OLD_LOT, d.MILK_OLD_ITEMS)
+    run = demo.issue(d.MILK_OLD_RUN)
+    old_items = [e.item(d.MILK_GTIN, s) for s in demo.items(d.MILK_OLD_RUN)]
     demo.state(
         d.DAIRY,
-        e.commission_items(t.at(30, "05:00"), d.DAIRY_LINE, OLD_ITEMS, d.MILK_OLD_LOT,
+        e.commission_items(t.at(30, "05:00"), d.DAIRY_LINE, old_items, d.MILK_OLD_LOT,
                            t.day(30 - 7), processing_line="LINE-3", shift="白班"),
-        e.ship(t.at(30, "07:00"), d.DAIRY_LINE, OLD_ITEMS, move),
+        e.ship(t.at(30, "07:00"), d.DAIRY_LINE, old_items, move),
     )  # fmt: skip
     demo.activate(run)
     demo.state(
         d.STREAMER,
-        e.receive(t.at(29, "11:00"), d.LIVE_BASE, OLD_ITEMS, move),
-        e.sell(t.at(28, "20:30"), d.LIVE_BASE, OLD_ITEMS[:1], e.bt(streamer, "ZB-XY-870912"),
+        e.receive(t.at(29, "11:00"), d.LIVE_BASE, old_items, move),
+        e.sell(t.at(28, "20:30"), d.LIVE_BASE, old_items[:1], e.bt(streamer, "ZB-XY-870912"),
                live_session="小杨甄选 · 十月鲜奶周", host="小杨"),
     )  # fmt: skip
-    demo.set_state(d.MILK_GTIN, d.MILK_OLD_ITEMS[:1], CodeState.SOLD)
+    demo.set_state(d.MILK_GTIN, demo.items(d.MILK_OLD_RUN)[:1], CodeState.SOLD)
 
 
 def _recall(demo: Demo) -> None:
@@ -161,4 +162,4 @@ def _recall(demo: Demo) -> None:
     RecallService(demo.session, demo.encryptor, demo.settings.log_origin).open(
         SYSTEM, demo.parties[d.DAIRY], RecallOpen(scope=scope, reason=RECALL_REASON)
     )
-    demo.set_state(d.MILK_GTIN, d.MILK_ITEMS, CodeState.RECALLED)
+    demo.set_state(d.MILK_GTIN, demo.items(d.MILK_RUN), CodeState.RECALLED)

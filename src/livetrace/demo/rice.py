@@ -14,8 +14,7 @@ PADDY_A07 = e.lot_class(d.PADDY_GTIN, d.PADDY_A07)
 PADDY_B12 = e.lot_class(d.PADDY_GTIN, d.PADDY_B12)
 RICE_A07 = e.lot_class(d.RICE_GTIN, d.RICE_LOT)
 RICE_B12 = e.lot_class(d.RICE_GTIN, d.RICE_LOT_B)
-ITEMS = [e.item(d.RICE_GTIN, s) for s in d.RICE_ITEMS]
-SOLD = {"WCA0001": "ZB-XY-880101", "WCA0002": "ZB-XY-880102", "WCA0005": "ZB-XY-880117"}
+SOLD = {0: "ZB-XY-880101", 1: "ZB-XY-880102", 4: "ZB-XY-880117"}  # bag (in issue order): order
 SESSION = "小杨甄选 · 五常新米专场"
 
 
@@ -85,16 +84,22 @@ def _qc_report(demo: Demo) -> str:
     ])  # fmt: skip
 
 
+def _items(demo: Demo) -> list[str]:
+    """The bags' EPCs, in issue order."""
+    return [e.item(d.RICE_GTIN, s) for s in demo.items(d.RICE_RUN)]
+
+
 def _pack(demo: Demo) -> None:
     t = demo.clock
-    run = demo.issue(d.RICE_GTIN, d.RICE_LOT, d.RICE_ITEMS)
-    demo.issue(d.RICE_GTIN, d.RICE_LOT, d.RICE_UNUSED)  # spare labels: printed, never used
+    run = demo.issue(d.RICE_RUN)
+    demo.issue(d.RICE_SPARE)  # spare labels: printed, never used
     expiry = t.day(24 - 365)
+    items = _items(demo)
     demo.state(
         d.MILL,
-        e.commission_items(t.at(23, "09:00"), d.MILL_LINE, ITEMS, d.RICE_LOT, expiry,
+        e.commission_items(t.at(23, "09:00"), d.MILL_LINE, items, d.RICE_LOT, expiry,
                            mill_line="MILL-1", shift="早班"),
-        *[e.pack(t.at(23, "09:40"), d.MILL_LINE, case, ITEMS[4 * i : 4 * i + 4])
+        *[e.pack(t.at(23, "09:40"), d.MILL_LINE, case, items[4 * i : 4 * i + 4])
           for i, case in enumerate(CASES)],
         e.pack(t.at(23, "10:05"), d.MILL_LINE, PALLET, CASES),
         e.store(t.at(23, "11:00"), d.RICE_STORE, [PALLET]),
@@ -123,12 +128,13 @@ def _ship(demo: Demo) -> None:
 
 def _sell(demo: Demo) -> None:
     t, streamer = demo.clock, demo.glns[d.STREAMER]
-    sold = [e.item(d.RICE_GTIN, s) for s in SOLD]
+    items = _items(demo)
+    sold = [items[i] for i in SOLD]
     demo.state(
         d.STREAMER,
         e.unpack(t.at(3, "19:30"), d.LIVE_BASE, PALLET, CASES),
-        e.unpack(t.at(3, "19:35"), d.LIVE_BASE, CASES[0], ITEMS[0:4]),
-        e.unpack(t.at(3, "19:36"), d.LIVE_BASE, CASES[1], ITEMS[4:8]),
+        e.unpack(t.at(3, "19:35"), d.LIVE_BASE, CASES[0], items[0:4]),
+        e.unpack(t.at(3, "19:36"), d.LIVE_BASE, CASES[1], items[4:8]),
         *[e.sell(t.at(3, f"20:{12 + 7 * i:02d}"), d.LIVE_BASE, [epc],
                  e.bt(streamer, order), live_session=SESSION, host="小杨")
           for i, (epc, order) in enumerate(zip(sold, SOLD.values(), strict=True))],
@@ -137,4 +143,4 @@ def _sell(demo: Demo) -> None:
                    waybill=e.bt(demo.glns[d.CARRIER], f"SD26{i + 52}803911"))
           for i, epc in enumerate(sold)],
     )  # fmt: skip
-    demo.set_state(d.RICE_GTIN, list(SOLD), CodeState.SOLD)
+    demo.set_state(d.RICE_GTIN, [demo.serial(d.RICE_RUN, i) for i in SOLD], CodeState.SOLD)

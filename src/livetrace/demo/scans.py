@@ -25,9 +25,10 @@ from livetrace.scans.verdict import ClientInfo, NfcParams, ScanRequest
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
-    """One simulated scan: which code, when, where, by which device."""
+    """One simulated scan: which code (run and position), when, where, by which device."""
 
-    serial: str
+    run: d.RunSpec
+    index: int
     days_ago: int
     hhmm: str
     city: str
@@ -35,44 +36,43 @@ class Sighting:
 
 
 CLONE = [
-    Sighting("WCA0005", 2, "19:05", "hangzhou", "buyer-hz-0117"),
-    Sighting("WCA0005", 1, "08:40", "harbin", "clone-hrb-01"),
-    Sighting("WCA0005", 1, "10:15", "beijing", "clone-bj-01"),
-    Sighting("WCA0005", 1, "11:02", "beijing", "clone-bj-02"),
-    Sighting("WCA0005", 1, "12:50", "chengdu", "clone-cd-01"),
-    Sighting("WCA0005", 1, "13:30", "guangzhou", "clone-gz-01"),
-    Sighting("WCA0005", 1, "14:10", "shenzhen", "clone-sz-01"),
-    Sighting("WCA0005", 1, "15:45", "wuhan", "clone-wh-01"),
-    Sighting("WCA0005", 1, "17:20", "xian", "clone-xa-01"),
-    Sighting("WCA0005", 1, "18:05", "shanghai", "clone-sh-01"),
-    Sighting("WCA0005", 1, "19:40", "urumqi", "clone-urc-01"),
-    Sighting("WCA0005", 1, "21:15", "urumqi", "clone-urc-01"),
+    Sighting(d.RICE_RUN, 4, 2, "19:05", "hangzhou", "buyer-hz-0117"),
+    Sighting(d.RICE_RUN, 4, 1, "08:40", "harbin", "clone-hrb-01"),
+    Sighting(d.RICE_RUN, 4, 1, "10:15", "beijing", "clone-bj-01"),
+    Sighting(d.RICE_RUN, 4, 1, "11:02", "beijing", "clone-bj-02"),
+    Sighting(d.RICE_RUN, 4, 1, "12:50", "chengdu", "clone-cd-01"),
+    Sighting(d.RICE_RUN, 4, 1, "13:30", "guangzhou", "clone-gz-01"),
+    Sighting(d.RICE_RUN, 4, 1, "14:10", "shenzhen", "clone-sz-01"),
+    Sighting(d.RICE_RUN, 4, 1, "15:45", "wuhan", "clone-wh-01"),
+    Sighting(d.RICE_RUN, 4, 1, "17:20", "xian", "clone-xa-01"),
+    Sighting(d.RICE_RUN, 4, 1, "18:05", "shanghai", "clone-sh-01"),
+    Sighting(d.RICE_RUN, 4, 1, "19:40", "urumqi", "clone-urc-01"),
+    Sighting(d.RICE_RUN, 4, 1, "21:15", "urumqi", "clone-urc-01"),
 ]
 DIVERTED = [
-    Sighting("HMD0001", 6, "15:20", "urumqi", "market-urc-01"),
-    Sighting("HMD0002", 4, "11:45", "urumqi", "market-urc-02"),
+    Sighting(d.SERUM_CHANNEL, 0, 6, "15:20", "urumqi", "market-urc-01"),
+    Sighting(d.SERUM_CHANNEL, 1, 4, "11:45", "urumqi", "market-urc-02"),
 ]
 ON_CAMERA = [
-    Sighting("HMP0003", 5, f"20:{minute:02d}", city, f"viewer-{n:02d}")
+    Sighting(d.SERUM_PAIRED, 2, 5, f"20:{minute:02d}", city, f"viewer-{n:02d}")
     for n, (minute, city) in enumerate(
         [(41, "hangzhou"), (41, "beijing"), (42, "guangzhou"), (42, "chengdu"),
          (43, "harbin"), (44, "shanghai"), (46, "wuhan")], start=1
     )
 ]  # fmt: skip
-PAIRED_BUYER = Sighting("HMP0001", 3, "18:30", "shanghai", "buyer-sh-0520")
-NFC_BUYER = Sighting("HMN0001", 3, "19:10", "beijing", "buyer-bj-0547")
+PAIRED_BUYER = Sighting(d.SERUM_PAIRED, 0, 3, "18:30", "shanghai", "buyer-sh-0520")
+NFC_BUYER = Sighting(d.SERUM_NFC, 0, 3, "19:10", "beijing", "buyer-bj-0547")
 
 
 def load(demo: Demo) -> int:
     """Make every scan; returns how many."""
     scans = ScanService(demo.session, keyring_for(demo.settings), demo.settings)
     rice = [*CLONE]
-    for s in rice:
-        scans.scan(_request(demo, d.RICE_GTIN, s))
-    for s in [*DIVERTED, *ON_CAMERA]:
-        scans.scan(_request(demo, d.SERUM_GTIN, s))
-    hidden = demo.codes.keyring.hidden_code(d.SERUM_GTIN, d.SERUM_LOT, PAIRED_BUYER.serial, 1)
-    scans.scan(_request(demo, d.SERUM_GTIN, PAIRED_BUYER, hidden=hidden))
+    for s in [*rice, *DIVERTED, *ON_CAMERA]:
+        scans.scan(_request(demo, s))
+    buyer = demo.code(d.SERUM_GTIN, demo.serial(PAIRED_BUYER.run, PAIRED_BUYER.index))
+    hidden = demo.codes.keyring.hidden_code(buyer.gtin, buyer.lot, buyer.serial, buyer.auth_version)
+    scans.scan(_request(demo, PAIRED_BUYER, hidden=hidden))
     scans.scan(_tap(demo, NFC_BUYER))
     return len(rice) + len(DIVERTED) + len(ON_CAMERA) + 2
 
@@ -82,8 +82,8 @@ def _client(s: Sighting) -> ClientInfo:
     return ClientInfo(device=s.device, latitude=latitude, longitude=longitude, region=region)
 
 
-def _request(demo: Demo, gtin: str, s: Sighting, *, hidden: str | None = None) -> ScanRequest:
-    uri = demo.codes.link(demo.code(gtin, s.serial))
+def _request(demo: Demo, s: Sighting, *, hidden: str | None = None) -> ScanRequest:
+    uri = demo.codes.link(demo.code(s.run.gtin, demo.serial(s.run, s.index)))
     at = demo.clock.at(s.days_ago, s.hhmm)
     return ScanRequest(uri=uri, client=_client(s), hidden_code=hidden, at=at)
 

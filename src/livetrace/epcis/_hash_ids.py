@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from livetrace.gs1.keys import compute_check_digit
 
 STEM = "https://id.gs1.org"
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~'")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~']")
+_EPC_URN = re.compile(r"urn:epc:(id|class|idpat):([a-z]+):(.+)")
 _PRIMARY = frozenset(
     [
         "00",
@@ -50,10 +53,14 @@ _ALPHAS = {
 
 
 def _unescape(text: str) -> str:
+    if "%" not in text:
+        return text
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _escape(text: str) -> str:
+    if _UNSAFE.search(text) is None:  # the common case: nothing to encode
+        return text
     return "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode()) for c in text)
 
 
@@ -104,7 +111,7 @@ _PATTERN_KEYS = {"sgtin": 2, "lgtin": 2, "grai": 2, "gdti": 2, "sgcn": 2, "cpi":
 
 def epc_urn_to_dl(uri: str) -> str | None:
     """The canonical Digital Link of an EPC URN / class URN / pattern, None if not convertible."""
-    match = re.fullmatch(r"urn:epc:(id|class|idpat):([a-z]+):(.+)", uri)
+    match = _EPC_URN.fullmatch(uri)
     if match is None or match.group(2) not in _URN:
         return None
     kind, scheme, body = match.groups()
@@ -160,6 +167,9 @@ def _finest(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(key_ai, key_value)]
 
 
+# A capture converts each identifier several times (hash, index rows, projections) and a batch
+# names the same EPCs again and again; the conversion is pure, so it is memoised.
+@lru_cache(maxsize=1 << 16)
 def canonical_identifier(value: str) -> str | None:
     """The hash form of an EPC URN or Digital Link, None when `value` is neither."""
     if value.startswith("urn:epc:"):

@@ -13,16 +13,17 @@ from livetrace.epcis.fieldnames import scalar_fields, vocabulary
 
 def scalar(value: Any, kind: str, path: str, owner: str = "", attr: str = "") -> Any:
     """Check a JSON scalar (or list of strings) against its kind; normalise CBV words."""
-    vocab = vocabulary(owner, attr)
     if kind == "str+strs":
         kind = "strs" if isinstance(value, list) else "str"
     if kind == "str" and isinstance(value, str):
+        vocab = vocabulary(owner, attr)
         return vocab.to_bare(value) if vocab else value
     if kind == "num" and isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if kind == "bool" and isinstance(value, bool):
         return value
     if kind == "strs" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        vocab = vocabulary(owner, attr)
         return tuple(vocab.to_bare(v) if vocab else v for v in value)
     expected = {"str": "a string", "num": "a number", "bool": "a boolean"}
     raise EpcisParseError(f"must be {expected.get(kind, 'an array of strings')}", field=path)
@@ -46,7 +47,7 @@ def read_part(
     """A part object: standard scalar keys, `nested` readers, the rest as extensions (if any)."""
     obj = _object(value, path)
     scalars = scalar_fields(cls)
-    allows_ext = any(f.name == "extensions" for f in fields(cls))
+    allows_ext = _allows_extensions(cls)
     kwargs: dict[str, Any] = {}
     extensions: list[tuple[str, Any]] = []
     for key, item in obj.items():
@@ -66,6 +67,22 @@ def read_part(
         return cls(**kwargs)
     except TypeError as error:
         raise EpcisParseError(f"{cls.__name__} is incomplete: {error}", field=path) from error
+
+
+_EXTENSIBLE: dict[type[Any], bool] = {}
+_NAMES: dict[type[Any], frozenset[str]] = {}
+
+
+def _field_names(cls: type[Any]) -> frozenset[str]:
+    if cls not in _NAMES:
+        _NAMES[cls] = frozenset(f.name for f in fields(cls))
+    return _NAMES[cls]
+
+
+def _allows_extensions(cls: type[Any]) -> bool:
+    if cls not in _EXTENSIBLE:
+        _EXTENSIBLE[cls] = any(f.name == "extensions" for f in fields(cls))
+    return _EXTENSIBLE[cls]
 
 
 def _attr(key: str) -> str:
@@ -147,7 +164,7 @@ PARTS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
 
 def read_event_fields(cls: type[m.EpcisEvent], obj: Mapping[str, Any], path: str) -> dict[str, Any]:
     """Keyword arguments for `cls` from a JSON event; unknown keys become extensions."""
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     scalars = scalar_fields(cls)
     kwargs: dict[str, Any] = {}
     extensions: list[tuple[str, Any]] = []

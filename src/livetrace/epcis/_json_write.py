@@ -53,13 +53,33 @@ def to_json(value: Any) -> Any:
 def part_to_json(part: Any) -> dict[str, Any]:
     """A part (quantity element, location, sensor report …) as a JSON object."""
     out: dict[str, Any] = {}
-    for f in fields(part):
-        value = getattr(part, f.name)
-        if f.name == "extensions" or value is None:
-            continue
-        out[binding_name(f.name)] = to_json(value)
+    for attr, name in _member_names(type(part)):
+        value = getattr(part, attr)
+        if value is not None:
+            out[name] = to_json(value)
     out.update(getattr(part, "extensions", ()))
     return out
+
+
+_MEMBERS: dict[type[Any], tuple[tuple[str, str], ...]] = {}
+_EVENT_PARTS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _member_names(cls: type[Any]) -> tuple[tuple[str, str], ...]:
+    """(attribute, binding name) of a part class's fields, extensions left out."""
+    if cls not in _MEMBERS:
+        _MEMBERS[cls] = tuple(
+            (f.name, binding_name(f.name)) for f in fields(cls) if f.name != "extensions"
+        )
+    return _MEMBERS[cls]
+
+
+def _event_parts(cls: type[Any]) -> tuple[str, ...]:
+    """The attributes of an event class that `_PART_ORDER` lists, in that order."""
+    if cls not in _EVENT_PARTS:
+        present = {f.name for f in fields(cls)}
+        _EVENT_PARTS[cls] = tuple(attr for attr in _PART_ORDER if attr in present)
+    return _EVENT_PARTS[cls]
 
 
 def _source_dest(items: tuple[m.SourceDest, ...], role: str) -> list[dict[str, Any]]:
@@ -69,10 +89,7 @@ def _source_dest(items: tuple[m.SourceDest, ...], role: str) -> list[dict[str, A
 def event_to_json_fields(event: m.EpcisEvent) -> dict[str, Any]:
     """The members of an event after `type`, in the standard order, extensions last."""
     out: dict[str, Any] = {}
-    present = {f.name for f in fields(event)}
-    for attr in _PART_ORDER:
-        if attr not in present:
-            continue
+    for attr in _event_parts(type(event)):
         value = getattr(event, attr)
         if value is None:
             continue

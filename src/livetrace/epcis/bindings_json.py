@@ -154,10 +154,13 @@ def _all_extension_keys(kwargs: Mapping[str, Any]) -> list[str]:
                 keys.extend(json_keys(item))
         elif isinstance(value, tuple):
             for item in value:
-                walk(item)
+                if not isinstance(item, str):  # identifiers: the bulk of most tuples
+                    walk(item)
         elif hasattr(value, "__dataclass_fields__"):
             for name in value.__dataclass_fields__:
-                walk(getattr(value, name))
+                item = getattr(value, name)
+                if item is not None and not isinstance(item, str | int | float):
+                    walk(item)
 
     for value in kwargs.values():
         walk(value)

@@ -55,10 +55,11 @@ from livetrace.identity.policy import Principal
 from livetrace.identity.roles import Scope
 from livetrace.kit import canonical_json
 from livetrace.kit.clock import utcnow
+from livetrace.kit.collector import collector_paused
 from livetrace.kit.errors import ValidationError
 from livetrace.ledger.repository import LogRepository
 from livetrace.ledger.service import LogService
-from livetrace.ledger.statements import new_statement, sign_statement
+from livetrace.ledger.statements import Statement, key_fingerprint, sign_statement
 
 STATEMENT_KIND = "epcis.event"
 VALIDATION = "epcisException:ValidationException"
@@ -131,6 +132,11 @@ class _Candidate:
     declares: str | None = None
     document: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
+
+    @property
+    def stated_id(self) -> str | None:
+        """The eventID the stored JSON carries: its own, or for a declaration the original's."""
+        return self.event.event_id if self.declares is not None else self.event_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +214,21 @@ class CaptureService:
         job_id: uuid.UUID | None = None,
     ) -> CaptureOutcome:
         """Validate and store a batch; with `rollback` any problem stores nothing."""
+        with collector_paused():
+            return self._capture(
+                party_id, envelope, raw_events, behaviour=behaviour, offset=offset, job_id=job_id
+            )
+
+    def _capture(
+        self,
+        party_id: uuid.UUID,
+        envelope: Envelope,
+        raw_events: Sequence[Any],
+        *,
+        behaviour: Behaviour,
+        offset: int,
+        job_id: uuid.UUID | None,
+    ) -> CaptureOutcome:
         screened = screen(envelope, raw_events, offset)
         problems = [from_validation(p) for p in screened.problems]
         if problems and behaviour is Behaviour.ROLLBACK:
@@ -247,13 +268,9 @@ class CaptureService:
         job_id: uuid.UUID | None,
     ) -> tuple[list[CapturedEvent], int]:
         signer = KeyService(self.session, self.encryptor).signer(KeyOwnerKind.PARTY, party_id)
+        key = key_fingerprint(signer.public_key)
         statements = [
-            sign_statement(
-                new_statement(
-                    STATEMENT_KIND, party_id, signer.public_key, _body(c), time=record_time
-                ),
-                signer,
-            )
+            sign_statement(Statement(STATEMENT_KIND, party_id, key, record_time, _body(c)), signer)
             for c in candidates
         ]
         entries, checkpoint = LogService(self.session, self.encryptor, self.origin).append_batch(
@@ -310,8 +327,8 @@ def _candidate(index: int, event: m.EpcisEvent) -> _Candidate:
     """Hash ids, eventID and the declaration key of one valid event."""
     cbv_hash = event_hash(event)
     if event.error_declaration is None:
-        event_id = event.event_id or cbv_hash
-        return _Candidate(index, replace(event, event_id=event_id), event_id, cbv_hash, cbv_hash)
+        # The event keeps its own eventID (maybe none) until its document is finished.
+        return _Candidate(index, event, event.event_id or cbv_hash, cbv_hash, cbv_hash)
     # The original's id stands in the JSON; the row key is the declaration's own content hash.
     key = declaration_key(event_to_json(event, with_context=True))
     return _Candidate(index, event, key, key, cbv_hash, declares=event.event_id or cbv_hash)
@@ -327,7 +344,7 @@ def _finish_documents(
             _finish_document(c, record_time)
         except ValidationError as exc:
             message = f"the event cannot be canonicalised (RFC 8785): {exc.message} at {exc.field}"
-            problems.append(_problem(where, c.index, c.event.event_id, message, exc.code))
+            problems.append(_problem(where, c.index, c.stated_id, message, exc.code))
         else:
             out.append(c)
     return out
@@ -335,7 +352,7 @@ def _finish_documents(
 
 def _finish_document(c: _Candidate, record_time: datetime) -> None:
     """The stored JSON (eventID and recordTime set) and its RFC 8785 SHA-256."""
-    event = replace(c.event, record_time=record_time_text(record_time))
+    event = replace(c.event, event_id=c.stated_id, record_time=record_time_text(record_time))
     c.event = event
     c.document = event_to_json(event, with_context=True)
     c.digest = hashlib.sha256(canonical_json.canonicalize(c.document)).hexdigest()
@@ -467,7 +484,7 @@ class _Checker:
 
     def _report(self, c: _Candidate, message: str, code: str, epcis_type: str) -> bool:
         self.problems.append(
-            _problem(self.where, c.index, c.event.event_id, message, code, epcis_type=epcis_type)
+            _problem(self.where, c.index, c.stated_id, message, code, epcis_type=epcis_type)
         )
         return True
 

@@ -14,6 +14,7 @@ UN/CEFACT Rec 20 codes; `SENSOR_UOMS` lists the ones the sensor examples and `un
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 CBV_WEB = "https://ref.gs1.org/cbv/"
 GS1_VOC_WEB = "https://ref.gs1.org/voc/"
@@ -268,6 +269,8 @@ class Vocabulary:
 
     def to_bare(self, value: str) -> str:
         """The bare word when `value` is a standard value in any form, else `value` unchanged."""
+        if value in self.words:  # the common JSON form; no prefix form is itself a bare word
+            return value
         for prefix in self._prefixes():
             if value.startswith(prefix) and value[len(prefix) :] in self.words:
                 return value[len(prefix) :]
@@ -292,10 +295,16 @@ class Vocabulary:
         return value
 
     def _prefixes(self) -> tuple[str, ...]:
-        curie = self.web_prefix.replace(CBV_WEB, "cbv:").replace(GS1_VOC_WEB, "gs1:")
-        alt = self.web_prefix.replace(GS1_VOC_WEB, GS1_VOC_CONTEXT)
-        urn = (self.urn_prefix,) if self.urn_prefix else ()
-        return (self.web_prefix, curie, alt, *urn, "http://ref.gs1.org/" + self.web_prefix[19:])
+        return _prefixes_of(self.web_prefix, self.urn_prefix)
+
+
+@lru_cache(maxsize=64)
+def _prefixes_of(web_prefix: str, urn_prefix: str | None) -> tuple[str, ...]:
+    """Every prefix a code list's values may carry: Web URI, compact IRIs, CBV 1.x URN."""
+    curie = web_prefix.replace(CBV_WEB, "cbv:").replace(GS1_VOC_WEB, "gs1:")
+    alt = web_prefix.replace(GS1_VOC_WEB, GS1_VOC_CONTEXT)
+    urn = (urn_prefix,) if urn_prefix else ()
+    return (web_prefix, curie, alt, *urn, "http://ref.gs1.org/" + web_prefix[19:])
 
 
 BIZ_STEP = Vocabulary("bizStep", BIZ_STEPS, CBV_WEB + "BizStep-", "urn:epcglobal:cbv:bizstep:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any
 
 from livetrace.epcis import cbv
@@ -34,6 +35,7 @@ VOCAB_FIELDS: dict[tuple[str, str], cbv.Vocabulary] = {
 }
 
 
+@lru_cache(maxsize=512)  # a fixed set of attribute names, converted once per capture row
 def binding_name(attr: str) -> str:
     """The JSON key / XML element name of a model attribute (`biz_step` → `bizStep`)."""
     if attr in _SPECIAL:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import ClassVar, TypeAlias
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
@@ -266,6 +267,8 @@ class EpcisDocument:
     namespaces: Namespaces = ()
 
 
+# Validation, index rows, hashing and projections each read an event's time; read it once.
+@lru_cache(maxsize=1 << 14)
 def parse_timestamp(text: str) -> datetime:
     """An xsd:dateTimeStamp as an aware datetime; extra fraction digits beyond µs are dropped."""
     head, frac, tail = _split_fraction(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from livetrace.epcis import cbv
@@ -205,6 +206,8 @@ def _identifiers(event: m.EpcisEvent) -> _Found:
             yield path, message, "identifier"
 
 
+# Pure, and a batch names the same locations and items many times over.
+@lru_cache(maxsize=1 << 16)
 def identifier_problem(value: str) -> str | None:
     """Why an EPC URN or Digital Link identifier is invalid, None when fine or not checkable."""
     scheme = re.match(r"urn:epc:(?:id|class):([a-z]+):", value)

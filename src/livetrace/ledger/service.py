@@ -134,12 +134,13 @@ class LogService:
         """Sequence a batch of signed statements; all or none are appended.
 
         Entries given as bytes are decoded strictly. Every statement must verify against a current
-        key of an active party. Raises with ``field`` = ``statements[i]…`` for the first bad one.
+        key of an active party; one this process has just signed with a key-bound signer
+        (``SignedStatement.signed_here``) holds by construction and is not verified twice. Raises with ``field`` = ``statements[i]…`` for the first bad one.
         The log's write lock is taken first and held until the caller commits; on SQLite, call
         this before other reads in the transaction (a read snapshot cannot become a writer once
         another writer has committed).
         """
-        signed = [_decode(position, item) for position, item in enumerate(statements)]
+        signed = [_accept(position, item) for position, item in enumerate(statements)]
         if not signed:
             return []
         state = self._lock()
@@ -197,6 +198,8 @@ class LogService:
         }
         for position, item in enumerate(signed):
             key = _current_key(position, item.statement, active, keys)
+            if item.signed_here:
+                continue
             try:
                 verify_statement(item, key.public_key)
             except StatementSignatureError as exc:
@@ -280,6 +283,13 @@ class LogService:
                 f"{previous.size}: {exc.message}; refusing to sign",
                 field="log_checkpoint",
             ) from None
+
+
+def _accept(position: int, item: SignedStatement | bytes) -> SignedStatement:
+    """The statement to append: as it is when signed here, else decoded from its entry."""
+    if isinstance(item, SignedStatement) and item.signed_here:
+        return item
+    return _decode(position, item)
 
 
 def _decode(position: int, item: SignedStatement | bytes) -> SignedStatement:

@@ -24,10 +24,12 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
+from livetrace.crypto.keys import Signer
 from livetrace.kit import canonical_json
 from livetrace.kit.clock import utcnow
 from livetrace.kit.errors import ValidationError
@@ -50,6 +52,9 @@ _FINGERPRINT = re.compile(r"[0-9a-f]{32}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _STATEMENT_MEMBERS = frozenset({"body", "key", "kind", "party", "time"})
 _ENTRY_MEMBERS = frozenset({"signature", "statement"})
+# Marks a SignedStatement that `sign_statement` made in this process with a key-bound signer.
+# Module-private and never pickled as itself, so a statement from elsewhere cannot carry it.
+_SIGNED_HERE = object()
 
 
 class StatementSigner(Protocol):
@@ -74,6 +79,8 @@ def key_fingerprint(public_key: bytes) -> str:
     return hashlib.sha256(public_key).digest()[:FINGERPRINT_BYTES].hex()
 
 
+# A batch of statements shares one time; equal instants always give the same text.
+@lru_cache(maxsize=256)
 def format_time(value: datetime) -> str:
     """A UTC instant in the statement time format (microseconds, ``Z``)."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -173,6 +180,17 @@ class SignedStatement:
     entry: bytes
     signed_bytes: bytes
     """RFC 8785 bytes of the statement object: what the signature covers after the context."""
+    _seal: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def signed_here(self) -> bool:
+        """Whether this process made it with `sign_statement` and a key-bound signer.
+
+        Such a statement holds by construction: its entry is the canonical encoding of the
+        statement, within the size limit, and its signature comes from the private key whose
+        public key it names. A log may append it without decoding and verifying it again.
+        """
+        return self._seal is _SIGNED_HERE
 
     @property
     def leaf_hash(self) -> bytes:
@@ -207,7 +225,10 @@ def sign_statement(statement: Statement, signer: StatementSigner) -> SignedState
             "evidence off the log and reference it by SHA-256",
             field="statement.body",
         )
-    return SignedStatement(statement, signature, entry, signed_bytes)
+    # Only `crypto.keys.Signer` derives its public key from its private key; any other signer is
+    # taken at its word, so what it signs is verified again when it is appended.
+    seal = _SIGNED_HERE if type(signer) is Signer else None
+    return SignedStatement(statement, signature, entry, signed_bytes, seal)
 
 
 def _encode_entry(signature: bytes, signed_bytes: bytes) -> bytes:

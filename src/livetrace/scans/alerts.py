@@ -26,7 +26,7 @@ from livetrace.scans.repository import ScanRepository
 from livetrace.scans.verdict import Reason, Severity
 
 ALERT_STATUSES = ("open", "acknowledged", "closed")
-ALERT_KINDS = ("clone", "diversion", "travel", "replay", "forged_burst")
+ALERT_KINDS = ("clone", "diversion", "travel", "replay", "retired_key", "forged_burst")
 FORGED_BURST = 5  # counterfeit scans of one GTIN within FORGED_WINDOW raise an alert
 FORGED_WINDOW = timedelta(hours=1)
 

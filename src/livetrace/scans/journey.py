@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,18 +31,21 @@ from livetrace.ledger.policy import Policy, parse_policy
 from livetrace.ledger.reads import LogReader
 from livetrace.ledger.repository import LogRepository
 from livetrace.ledger.service import SignedCheckpoint
+from livetrace.scans.coldchain import ColdChain, cold_chain
 from livetrace.scans.resolver_repository import ItemContext, ResolverRepository
 from livetrace.scans.resolver_views import (
     Certificate,
     Fact,
     Journey,
     Proof,
+    SourceLot,
+    Step,
     fact,
     origin_sources,
     source_of,
     specs_of,
     step_of,
-    waybills_of,
+    transactions_of,
 )
 from livetrace.trace.errors import UnknownIdentifierError
 from livetrace.trace.recall import recall_for
@@ -53,7 +57,12 @@ MAX_DOCUMENTS = 12  # certificates shown (and their files verified) per page
 MAX_PROOFS = 3
 _DOCUMENT = re.compile(r"/documents/([0-9a-f]{64})(?:[/?#]|$)")
 _GLN_DL = re.compile(r"^https://id\.gs1\.org/414/(\d{13})(?:/254/(.+))?$")
-_FOLLOW_KEYS = ("follow_url", "coupon_url")
+_LINK_TYPE = "url"  # attributes of this type are links (follow, coupon), not facts to list
+# The lot's dates are on the production layer already (production and expiry dates).
+_DATE_KEYS = frozenset(
+    {"itemExpirationDate", "bestBeforeDate", "production_date", "productionDate"}
+)
+_LINE_KEYS = frozenset({"mill_line", "processing_line", "filling_line", "factory_line"})
 
 
 class JourneyCache:
@@ -134,25 +143,45 @@ class JourneyService:
         production_lot = next((source_of(x, specs) for x in lots if x.id == own_lot), None)
         events = TraceRepository(self.session).events_naming([key]) if trace else []
         proofs, checkpoint = self._proofs(events)
-        places = self._places(trace.custody if trace else [])
+        custody = trace.custody if trace else []
+        timeline, chain = self._custody(key, custody, context)
+        waybills, documents = transactions_of(timeline)
+        origin, production = (_layer_facts(specs, context, x) for x in ("origin", "production"))
         return Journey(
             key=key, gtin=gtin, lot=lot, serial=serial, product_name=context.product.name,
             description=context.product.description, net_content=context.product.net_content,
             brand_name=context.brand_name,
-            origin=_layer_facts(specs, context, "origin"),
-            sources=origin_sources(sources, production_lot),
-            production=_layer_facts(specs, context, "production"),
-            production_lot=production_lot, raw_materials=sources,
+            origin=origin,
+            sources=origin_sources(sources, _trimmed(production_lot, origin + production)),
+            production=production,
+            production_lot=_without_repeats(production_lot, production), raw_materials=sources,
             circulation=_layer_facts(specs, context, "circulation"),
-            timeline=tuple(step_of(c, places) for c in (trace.custody if trace else [])),
+            timeline=timeline,
             certificates=self._certificates(trace, context, [e.event_id for _, e in events]),
-            waybills=waybills_of(trace.custody if trace else []),
+            waybills=waybills, documents=documents, cold_chain=chain,
             recall=recalls[0] if recalls else None, proofs=proofs,
             checkpoint=checkpoint.cosigned_note if checkpoint else None,
             checkpoint_size=checkpoint.checkpoint.size if checkpoint else None,
             witnesses=len(checkpoint.cosignatures) if checkpoint else 0,
-            traced=trace is not None, follow_url=_follow_url(context),
+            traced=trace is not None, follow_url=_link(context, "follow_url"),
+            coupon_url=_link(context, "coupon_url"),
         )  # fmt: skip
+
+    def _custody(
+        self, key: str, custody: Sequence[CustodyOut], context: ItemContext
+    ) -> tuple[tuple[Step, ...], ColdChain | None]:
+        """The timeline with typed transactions, and the cold chain: one query for both."""
+        subjects = {key, *(c.subject for c in custody)} if custody else set()
+        rows = self.repo.event_documents((c.event_id for c in custody), subjects)
+        kinds = {event_id: _transaction_kinds(doc) for event_id, _, doc in rows}
+        places = self._places(custody)
+        timeline = tuple(step_of(c, places, kinds) for c in custody)
+        attributes = context.product.attributes
+        fallback = (
+            _float(attributes.get("storage_min_c")),
+            _float(attributes.get("storage_max_c")),
+        )
+        return timeline, cold_chain(rows, fallback)
 
     def _trace(self, key: str) -> BackwardTrace | None:
         try:
@@ -270,19 +299,48 @@ def _layer_facts(
             )
     values = {**context.product.attributes, **(lot.attributes if lot else {})}
     for key, spec in specs.items():
+        if spec.get("type") == _LINK_TYPE:
+            continue
         if spec.get("layer") == layer and key in values and values[key] not in (None, ""):
             facts.append(fact(key, values[key], spec))
     return tuple(facts)
 
 
-def _follow_url(context: ItemContext) -> str | None:
-    """The brand's follow or coupon page, when the product names one (http(s) only)."""
-    for key in _FOLLOW_KEYS:
-        value = context.product.attributes.get(key)
-        if (
-            isinstance(value, str)
-            and value.startswith(("https://", "http://"))
-            and len(value) < 500
-        ):
-            return value
+def _without_repeats(lot: SourceLot | None, production: tuple[Fact, ...]) -> SourceLot | None:
+    """The production lot without the line and shift the lot's own attributes already show."""
+    if lot is None:
+        return None
+    keys = {f.key for f in production}
+    line = None if keys & _LINE_KEYS else lot.line
+    shift = None if "shift" in keys else lot.shift
+    return replace(lot, line=line, shift=shift)
+
+
+def _trimmed(lot: SourceLot | None, shown: tuple[Fact, ...]) -> SourceLot | None:
+    """The item's own lot as an origin source, without what the layers already show."""
+    if lot is None:
+        return None
+    keys = {f.key for f in shown} | _DATE_KEYS
+    return replace(lot, facts=tuple(f for f in lot.facts if f.key not in keys))
+
+
+def _transaction_kinds(doc: dict[str, Any]) -> dict[str, str]:
+    """An event's business transactions by identifier, with their types."""
+    listed = doc.get("bizTransactionList")
+    return {
+        str(t["bizTransaction"]): str(t["type"])
+        for t in (listed if isinstance(listed, list) else [])
+        if isinstance(t, dict) and t.get("bizTransaction") and t.get("type")
+    }
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _link(context: ItemContext, key: str) -> str | None:
+    """The brand's follow or coupon page, when the product names one (https only)."""
+    value = context.product.attributes.get(key)
+    if isinstance(value, str) and value.startswith("https://") and len(value) <= 500:
+        return value
     return None

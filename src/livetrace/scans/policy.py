@@ -69,6 +69,7 @@ class NfcStatus(StrEnum):
     FORGED = "forged"  # no registered tag produces this data, or the MAC is wrong
     MALFORMED = "malformed"
     MISMATCH = "mismatch"  # a genuine tap of a tag bound to another code than the link's
+    RETIRED = "retired"  # a tag under a key set its brand retired: the tap proves nothing now
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,8 @@ class ScanContext:
     hidden: HiddenStatus = HiddenStatus.NOT_GIVEN
     hidden_devices: int = 0  # distinct devices that verified the hidden code, this one included
     nfc: NfcStatus | None = None
+    # The item is known only from its tag (the link carried no authenticator of its own).
+    tag_only: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
@@ -336,11 +339,18 @@ class TravelRule:
 
 
 class DiversionRule:
-    """A scan outside the province the item was shipped to (窜货): for the brand only."""
+    """A scan outside the province the item was shipped to (窜货): for the brand only.
+
+    A public display code is shown on camera and scanned by viewers everywhere, so where it was
+    scanned says nothing about where the item went: its scans are left out, unless the scan
+    also verified the hidden code, which only the holder of the pack can read.
+    """
 
     def check(self, ctx: ScanContext) -> Iterator[Reason]:
         """An INFO reason the page may hide; never a worse verdict."""
         if ctx.code is None or ctx.place is None or ctx.place.region is None:
+            return
+        if ctx.code.display and ctx.hidden is not HiddenStatus.VERIFIED:
             return
         shipped_to = ctx.code.shipped_region
         if shipped_to is None or shipped_to[:2] == ctx.place.region[:2]:
@@ -361,17 +371,27 @@ _NFC_REASONS: dict[NfcStatus, tuple[str, Severity, str, str]] = {
                           "The NFC tap data is malformed."),
     NfcStatus.MISMATCH: ("nfc.mismatch", Severity.FAIL, "NFC 标签与所扫的码不属于同一件商品。",
                          "The NFC tag belongs to another item than the scanned code."),
+    NfcStatus.RETIRED: ("nfc.key_retired", Severity.WARN,
+                        "这个 NFC 标签的密钥已被品牌方停用，触碰无法再证明商品真伪；请核对包装上的码，或联系品牌方。",
+                        "This tag's keys were retired by the brand, so a tap can no longer prove "
+                        "the item genuine. Check the printed code or contact the brand."),
 }  # fmt: skip
 
 
 class NfcRule:
-    """An NFC tap that is replayed, forged, malformed or bound to another code."""
+    """An NFC tap that is replayed, forged, malformed, bound to another code, or under retired keys.
+
+    A tap under retired keys is a caution when the printed code's own authenticator holds; when
+    the tag is all that names the item, nothing vouches for it and it is suspect.
+    """
 
     def check(self, ctx: ScanContext) -> Iterator[Reason]:
         """One reason unless the tap verified (or there was none)."""
         if ctx.nfc is None or ctx.nfc is NfcStatus.OK:
             return
         code, severity, zh, en = _NFC_REASONS[ctx.nfc]
+        if ctx.nfc is NfcStatus.RETIRED and ctx.tag_only:
+            severity = Severity.ALARM
         yield _r(code, severity, zh, en)
 
 
@@ -400,6 +420,7 @@ ALERT_KIND_BY_REASON: dict[str, str] = {
     "travel.impossible": "travel",
     "diversion.outside_region": "diversion",
     "nfc.replay": "replay",
+    "nfc.key_retired": "retired_key",
 }
 
 

@@ -7,29 +7,63 @@ linkset read them. Everything here is immutable, so a built journey can be cache
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from livetrace.scans import labels
+from livetrace.scans.coldchain import ColdChain
 from livetrace.trace.schemas import CustodyOut, LotOut, RecallNotice
 
 SHIPPING_STEPS = frozenset({"shipping", "departing", "arriving", "receiving", "loading",
                             "unloading"})  # fmt: skip
+_CBV_BT = re.compile(r"^urn:epcglobal:cbv:bt:(\d{13}):(.+)$")
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """A labelled value of one data layer."""
+    """A labelled value of one data layer, in both languages."""
 
     key: str
     label_zh: str
     label_en: str
     value: str
+    value_en: str | None = None  # when the English text differs (units, places, yes/no)
 
     def label(self, lang: str) -> str:
         """The label in `lang`."""
         return self.label_en if lang == "en" else (self.label_zh or self.label_en)
+
+    def text(self, lang: str) -> str:
+        """The value in `lang`."""
+        return self.value_en if lang == "en" and self.value_en is not None else self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A business transaction an event names: an order, a despatch advice, a waybill."""
+
+    raw: str  # as the event wrote it, e.g. urn:epcglobal:cbv:bt:6970008000019:PO-XY-2611-031
+    kind: str | None  # its CBV type (po, desadv, bol, …); None when the event gave none
+    number: str  # the part a person reads: the identifier after the issuer's GLN
+
+    @property
+    def waybill(self) -> bool:
+        """Whether this is a paper that travels with the consignment (see `labels.WAYBILL_TYPES`)."""
+        return self.kind is not None and labels.short_kind(self.kind) in labels.WAYBILL_TYPES
+
+    def label(self, lang: str) -> str:
+        """The type in words, in `lang`."""
+        zh, en = labels.transaction_type(self.kind)
+        return en if lang == "en" else zh
+
+
+def transaction_of(raw: str, kind: str | None) -> Transaction:
+    """A transaction from its identifier and type: the number without the issuer's URN prefix."""
+    match = _CBV_BT.match(raw)
+    return Transaction(raw=raw, kind=kind or None, number=match.group(2) if match else raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +72,11 @@ class Coordinates:
 
     lat: float
     lon: float
+
+    def text(self, digits: int = 4) -> str:
+        """Degrees with hemispheres, e.g. 44.9412°N 127.1803°E."""
+        ns, ew = ("N" if self.lat >= 0 else "S"), ("E" if self.lon >= 0 else "W")
+        return f"{abs(self.lat):.{digits}f}°{ns} {abs(self.lon):.{digits}f}°{ew}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +105,7 @@ class Step:
     party: str | None
     place: str | None
     region: str | None
-    transactions: tuple[str, ...]
+    transactions: tuple[Transaction, ...]
     event_id: str
 
 
@@ -118,7 +157,9 @@ class Journey:
     circulation: tuple[Fact, ...]
     timeline: tuple[Step, ...]
     certificates: tuple[Certificate, ...]
-    waybills: tuple[str, ...]
+    waybills: tuple[Transaction, ...]  # consignment papers (waybills, despatch advices)
+    documents: tuple[Transaction, ...]  # orders and other transactions
+    cold_chain: ColdChain | None
     recall: RecallNotice | None
     proofs: tuple[Proof, ...]
     checkpoint: str | None
@@ -126,6 +167,7 @@ class Journey:
     witnesses: int
     traced: bool
     follow_url: str | None
+    coupon_url: str | None = None
 
     @property
     def coordinates(self) -> tuple[Coordinates, ...]:
@@ -144,17 +186,35 @@ def specs_of(attributes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def fact(key: str, value: Any, spec: dict[str, Any] | None) -> Fact:
-    spec = spec or {}
-    unit = f" {spec['unit']}" if spec.get("unit") else ""
-    return Fact(key, str(spec.get("label_zh") or ""), str(spec.get("label") or key.replace("_", " ")),
-                _text(value) + unit)  # fmt: skip
+    """A value with its label: the template's, else the page's own (`labels.EXTRA_LABELS`)."""
+    extra = labels.EXTRA_LABELS.get(key)
+    spec = spec or ({"label_zh": extra[0], "label": extra[1], "unit": extra[2]} if extra else {})
+    label_en = str(spec.get("label") or key.replace("_", " ").capitalize())
+    label_zh = str(spec.get("label_zh") or label_en)
+    if key == "region_code" and isinstance(value, str) and (place := labels.region_name(value)):
+        return Fact(key, label_zh, label_en, place[0], place[1])
+    if isinstance(value, bool):
+        return Fact(key, label_zh, label_en, "是" if value else "否", "yes" if value else "no")
+    if isinstance(value, str) and spec.get("type") == "choice" and value in labels.CHOICES:
+        zh, en = labels.CHOICES[value]
+        return Fact(key, label_zh, label_en, zh, en)
+    unit = spec.get("unit")
+    if unit == "ratio" and isinstance(value, int | float):  # a fraction, shown as a percentage
+        return Fact(key, label_zh, label_en, f"{value * 100:g}%")
+    zh_unit, en_unit = labels.unit_text(str(unit) if unit else None)
+    text = _text(value)
+    return Fact(key, label_zh, label_en, _with_unit(text, zh_unit), _with_unit(text, en_unit))
+
+
+def _with_unit(text: str, unit: str) -> str:
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in {"%", "℃", "°C"} else f"{text} {unit}"
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, dict) and {"lat", "lon"} <= set(value):
-        return f"{value['lat']}, {value['lon']}"
-    if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
+    if isinstance(value, dict) and (point := coordinates_of(value)) is not None:
+        return point.text()
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)[:200]
     return str(value)[:500]
@@ -192,15 +252,34 @@ def source_of(lot: LotOut, specs: dict[str, dict[str, Any]]) -> SourceLot:
     )  # fmt: skip
 
 
-def step_of(custody: CustodyOut, places: dict[str, tuple[str, str | None]]) -> Step:
+def step_of(
+    custody: CustodyOut,
+    places: dict[str, tuple[str, str | None]],
+    kinds: Mapping[str, Mapping[str, str]] | None = None,
+) -> Step:
+    """A custody entry as a timeline step; `kinds` gives each event's transaction types."""
     place, region = places.get(custody.location or "", (custody.location, None))
+    typed = (kinds or {}).get(custody.event_id, {})
     return Step(
         time=custody.time, step=custody.biz_step, subject=custody.subject,
         party=custody.party.name, place=place, region=region,
-        transactions=tuple(t for t in custody.transactions if t), event_id=custody.event_id,
+        transactions=tuple(transaction_of(t, typed.get(t)) for t in custody.transactions if t),
+        event_id=custody.event_id,
     )  # fmt: skip
 
 
-def waybills_of(custody: Sequence[CustodyOut]) -> tuple[str, ...]:
-    found = [t for c in custody if c.biz_step in SHIPPING_STEPS for t in c.transactions if t]
-    return tuple(dict.fromkeys(found))
+def transactions_of(
+    steps: Sequence[Step],
+) -> tuple[tuple[Transaction, ...], tuple[Transaction, ...]]:
+    """(waybills, other documents) of the timeline, each once, in order.
+
+    A transaction without a type on a shipping step is taken for the consignment's paper: that
+    is what shipping events name when they name one thing.
+    """
+    waybills: dict[str, Transaction] = {}
+    others: dict[str, Transaction] = {}
+    for step in steps:
+        for t in step.transactions:
+            untyped_shipment = t.kind is None and step.step in SHIPPING_STEPS
+            (waybills if t.waybill or untyped_shipment else others).setdefault(t.raw, t)
+    return tuple(waybills.values()), tuple(t for k, t in others.items() if k not in waybills)

@@ -1,7 +1,9 @@
 """Consumer scans: judge, log, alert; plus the console's reads. Never commits.
 
 `ScanService.scan` never raises for anything the scanner sent: a forged, unknown or malformed
-code, bad NFC data or a replay all become reasons. The authenticator is checked first and without
+code, bad NFC data, a replay or a tag under retired keys all become reasons. The one exception is
+an NFC tap that lost a race with a concurrent tap of the same tag (`NfcTapConflictError`): that
+says nothing about the item, so nothing is stored and the caller asks for another tap. The authenticator is checked first and without
 the database, so a made-up code costs a hash and one insert.
 """
 
@@ -20,6 +22,7 @@ from livetrace.codes import errors as code_errors
 from livetrace.codes.authenticator import CodeKeyring, VerifiedCode, code_elements
 from livetrace.codes.models import time_ordered_id
 from livetrace.codes.nfc import NfcService
+from livetrace.codes.repository import CodeRepository
 from livetrace.codes.service import CodeService
 from livetrace.codes.states import CodeState
 from livetrace.config import Settings
@@ -62,6 +65,7 @@ GS1_ROOT = "https://id.gs1.org"
 DEVICE_COOKIE = "lt_device"  # the random first-party id pages set to tell devices apart
 _SHIPPED_STATES = frozenset({CodeState.ACTIVE, CodeState.SOLD, CodeState.RECALLED})
 _NO_STATS = ScanStats(0, 0, False, 0, False)
+_TAG_NAMES_ITEM = frozenset({NfcStatus.OK, NfcStatus.RETIRED})  # taps whose tag is known
 
 __all__ = ["ALERT_KINDS", "ALERT_STATUSES", "DEVICE_COOKIE", "RegionHeat", "ScanService"]
 
@@ -168,9 +172,13 @@ class ScanService:
         placed = client.latitude is not None and place is not None and place.latitude is not None
         scanned = self._authenticate(request.uri)
         nfc, counter, nfc_code = self._tap(request, at) if request.nfc else (None, None, None)
-        if nfc is NfcStatus.OK and scanned.auth is AuthStatus.MISSING:
-            # A tag's URL may carry no `auth`: the genuine tap authenticates the item instead.
+        tag_only = False
+        if nfc in _TAG_NAMES_ITEM and nfc_code is not None and scanned.auth is AuthStatus.MISSING:
+            # A tag's URL may carry no `auth`: the genuine tap authenticates the item instead;
+            # a tap under retired keys still names it (for the brand's alert), but vouches for
+            # nothing (`NfcRule` judges it).
             scanned = _Scanned(AuthStatus.OK, "", None, scanned.gtin, scanned.lot, scanned.serial)
+            tag_only = nfc is NfcStatus.RETIRED
         record = self._record(scanned, nfc_code)
         if nfc is NfcStatus.OK and record is not None and nfc_code != record.id:
             nfc = NfcStatus.MISMATCH
@@ -183,7 +191,7 @@ class ScanService:
             previous_placed=_prior(last_placed),
             devices=stats.devices + (1 if device and not stats.device_seen else 0),
             hidden=hidden, hidden_devices=_hidden_devices(stats, device, hidden),
-            nfc=nfc, thresholds=_thresholds(record),
+            nfc=nfc, tag_only=tag_only, thresholds=_thresholds(record),
         )  # fmt: skip
         return _Judged(ctx, scanned, record, stats, first, device, counter)
 
@@ -220,7 +228,11 @@ class ScanService:
     def _tap(
         self, request: ScanRequest, at: datetime
     ) -> tuple[NfcStatus, int | None, uuid.UUID | None]:
-        """Verify an NFC tap: (status, accepted counter, code of the tag)."""
+        """Verify an NFC tap: (status, accepted counter, code of the tag).
+
+        A tap that lost a race with a concurrent tap of the same tag is no finding about the
+        item: `NfcTapConflictError` goes up to the caller (nothing is stored), to be tapped again.
+        """
         assert request.nfc is not None
         encryptor = KeyEncryptor.from_secret(self.settings.secret_key.get_secret_value())
         codes = CodeService(self.session, self.keyring, base_url=self.settings.base_url)
@@ -233,6 +245,11 @@ class ScanService:
                     enc=request.nfc.enc[:4096] if request.nfc.enc else None,
                     now=at,
                 )
+        except code_errors.NfcTapConflictError:
+            raise
+        except code_errors.NfcKeySetRetiredError as error:
+            tag = CodeRepository(self.session).tag_by_uid(str(error.details.get("uid", "")))
+            return NfcStatus.RETIRED, None, tag.code_id if tag else None
         except code_errors.SunCounterError:
             return NfcStatus.REPLAY, None, None
         except (code_errors.MalformedSunError, code_errors.UnsupportedSunModeError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -40,10 +40,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "lead.suspect": ("防伪码有效，但扫码记录显示它可能被复制。", "The code is authentic, but its scans suggest it was copied."),
     "lead.counterfeit": ("这个码不是本平台签发的，或已被篡改。", "This code was not issued here, or it was altered."),
     "reasons": ("判断依据", "Why"),
+    "advice.recalled": ("请停止食用或使用，按品牌方的召回说明退换。", "Stop using it and follow the brand's recall instructions for a refund or exchange."),
+    "advice.suspect": ("请保留订单和包装，联系卖家、品牌方或平台核实。", "Keep the order and the pack, and ask the seller, the brand or the platform to check it."),
+    "advice.counterfeit": ("请勿食用或使用；保留订单和包装，向平台或市场监管部门 (12315) 反映。", "Do not use it; keep the order and the pack, and report it to the platform or the market regulator (12315)."),
     "first_scan": ("首次验证", "First verified scan"),
     "first_scan.now": ("这是首次验证。", "This is the first verified scan."),
     "scans": ("扫码次数", "Scans"),
     "devices": ("台设备", "devices"),
+    "device": ("台设备", "device"),
     "unknown_place": ("位置未知", "place unknown"),
     "product": ("商品", "Product"),
     "brand": ("品牌", "Brand"),
@@ -63,7 +67,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "raw_materials": ("原料批次", "Raw-material lots"),
     "timeline": ("流转记录", "Custody timeline"),
     "certificates": ("证书与检测报告", "Certificates and reports"),
-    "waybills": ("运单", "Waybills"),
+    "waybills": ("运单与发货单", "Waybills and despatch papers"),
+    "documents": ("订单与单据", "Orders and documents"),
+    "cold": ("冷链温度", "Cold chain"),
+    "cold.lead": ("运输途中温度记录仪的读数。", "Readings of the temperature loggers on the way."),
+    "cold.readings": ("读数", "Readings"),
+    "cold.n": ("{n} 个读数", "{n} readings"),
+    "cold.min": ("最低", "Lowest"),
+    "cold.max": ("最高", "Highest"),
+    "cold.range": ("要求温度", "Required range"),
+    "cold.ok": ("全程在要求范围内", "Within the required range throughout"),
+    "cold.excursion": ("次读数超出要求范围", "readings outside the required range"),
+    "cold.leg": ("第 {n} 段", "Leg {n}"),
+    "cold.device": ("记录仪", "Logger"),
+    "cold.chart": ("温度曲线，浅色带为要求范围", "Temperature line; the shaded band is the required range"),
     "nothing": ("暂无记录", "Nothing recorded yet"),
     "not_traced": ("这件商品还没有供应链记录。", "No supply-chain events are recorded for this item yet."),
     "recall": ("召回通知", "Recall notice"),
@@ -80,6 +97,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "proof.path": ("包含证明", "Inclusion proof"),
     "proof.checkpoint": ("检查点", "Checkpoint"),
     "proof.witnesses": ("见证签名", "witness cosignatures"),
+    "proof.witness": ("见证签名", "witness cosignature"),
     "proof.download": ("下载证明文件 (tlog-proof)", "Download the proof (tlog-proof)"),
     "proof.check": ("在浏览器中验证", "Check in this browser"),
     "proof.pending": ("尚未纳入已发布的检查点。", "Not yet under a published checkpoint."),
@@ -96,8 +114,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "check.missing": ("文件缺失", "file missing"),
     "check.pending": ("待发布", "pending"),
     "check.reference": ("仅编号", "reference only"),
-    "follow": ("关注品牌 · 领取优惠", "Follow the brand · coupons"),
+    "follow": ("关注品牌", "Follow the brand"),
+    "coupon": ("领取优惠券", "Get a coupon"),
     "follow.none": ("该品牌暂未开通关注或优惠券。", "This brand offers no follow or coupon page yet."),
+    "external": ("将离开本站，前往", "leaves this site for"),
     "location": ("提供大致位置", "Share a rough location"),
     "location.lead": ("仅用于判断窜货与复制码，只保存到城市级别。",
                       "Used only to spot diverted or copied codes; kept at city level."),
@@ -111,9 +131,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.title": ("无法识别这个码", "This code cannot be read"),
     "error.limited": ("请求过于频繁", "Too many requests"),
     "error.notfound": ("找不到这件商品", "No such item"),
+    "error.retry": ("请再碰一次", "Please tap again"),
+    "error.retry_lead": ("同一时间有另一次触碰正在登记，这次没有记录。请把手机再靠近标签一次。",
+                         "Another tap of this tag was being recorded at the same moment, so this "
+                         "one was not. Hold your phone to the tag once more."),
     "error.back": ("请重新扫描商品上的二维码。", "Scan the QR code on the pack again."),
 }
 # fmt: on
+
+LEADS = {"error.retry": "error.retry_lead"}  # what the error page advises, when not to rescan
 
 STEP_TEXT: dict[str, tuple[str, str]] = {
     "commissioning": ("赋码", "coded"),
@@ -128,6 +154,7 @@ STEP_TEXT: dict[str, tuple[str, str]] = {
     "inspecting": ("检验", "inspected"),
     "holding": ("暂扣", "held"),
     "transforming": ("加工", "processed"),
+    "transporting": ("运输", "in transit"),
 }
 
 
@@ -144,6 +171,31 @@ class PageLinks:
         """The `tlog-proof` download of one statement."""
         sep = "&" if "?" in self.self_url else "?"
         return f"{self.self_url}{sep}{urlencode({'download': 'proof', 'index': index})}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutLink:
+    """A link the page offers to a brand page: where it goes and whether it leaves the site."""
+
+    key: str  # follow, coupon
+    href: str
+    host: str
+    external: bool
+
+
+def out_links(request: Request, journey: Journey | None) -> list[OutLink]:
+    """The brand's follow and coupon links; other origins are marked as leaving the site."""
+    if journey is None:
+        return []
+    here = (request.url.scheme, request.url.netloc)
+    found = [("follow", journey.follow_url), ("coupon", journey.coupon_url)]
+    out = []
+    for key, href in found:
+        if href:
+            parts = urlsplit(href)
+            external = (parts.scheme, parts.netloc) != here
+            out.append(OutLink(key, href, parts.hostname or "", external))
+    return out
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -180,6 +232,9 @@ def scan_page(
         "cities": places.cities(),
         "steps": {k: v[1 if lang == "en" else 0] for k, v in STEP_TEXT.items()},
         "show_journey": journey is not None and outcome.verdict is not Verdict.COUNTERFEIT,
+        "out_links": out_links(request, journey),
+        # Only a paired run has a hidden code to type: the form is offered for its items only.
+        "hidden_form": outcome.code is not None and outcome.code.display,
     }
     return _render(request, "scan/page.html", context, status)
 
@@ -188,7 +243,8 @@ def error_page(
     request: Request, lang: str, status: int, title_key: str, detail: str
 ) -> HTMLResponse:
     """A clear page for a request the resolver cannot answer (nothing about any item)."""
-    context = _base(lang, None) | {"title_key": title_key, "detail": detail, "status": status}
+    context = _base(lang, None) | {"title_key": title_key, "detail": detail, "status": status,
+                                   "lead_key": LEADS.get(title_key, "error.back")}  # fmt: skip
     return _render(request, "scan/error.html", context, status)
 
 

@@ -22,6 +22,7 @@ from livetrace.api.deps import ContextDep, SessionDep
 from livetrace.api.errors import problem, status_for
 from livetrace.api.routers.scans import keyring
 from livetrace.codes.authenticator import AUTH_PARAM, code_elements
+from livetrace.codes.errors import NfcTapConflictError
 from livetrace.config import Settings
 from livetrace.context import AppContext
 from livetrace.kit.errors import LivetraceError, NotFoundError
@@ -48,6 +49,7 @@ from livetrace.scans.resolver_views import Journey
 from livetrace.scans.schemas import VerdictOut
 from livetrace.scans.service import ScanService
 from livetrace.scans.verdict import ClientInfo, ScanOutcome, ScanRequest, Verdict
+from livetrace.store.uow import begin_for_write
 from livetrace.web.scan_pages import PageLinks, error_page, scan_page
 
 router = APIRouter(tags=["resolver"])
@@ -148,7 +150,7 @@ def _answer(request: Request, session: Session, ctx: AppContext, form: _Form) ->
                               accept_language=request.headers.get("accept-language"))  # fmt: skip
         return _represent(call, parsed)
     except LivetraceError as error:
-        if not isinstance(error, RateLimitedError):
+        if not isinstance(error, RateLimitedError | NfcTapConflictError):
             call.limits.failures.take(ip)  # malformed or unknown codes use the failure budget
         html = parsed.representation is Representation.HTML if parsed else wants_html
         return _failure(request, error, html=html, lang=parsed.lang if parsed else lang)
@@ -182,6 +184,7 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
     lat, lon = _coordinates(form)
     client = ClientInfo(device=device, ip=call.ip, user_agent=request.headers.get("user-agent", "")[:200],
                         latitude=lat, longitude=lon)  # fmt: skip
+    begin_for_write(call.session)  # a scan reads, then records itself
     outcome = ScanService(call.session, keyring(request, ctx), ctx.settings).scan(
         ScanRequest(
             uri=parsed.scanned_uri,
@@ -190,6 +193,7 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
             hidden_code=(form.hidden_code or "").strip() or None,
         )
     )
+    call.session.commit()  # release the write lock before the journey is read and rendered
     if outcome.verdict is Verdict.COUNTERFEIT:
         call.limits.failures.take(call.ip)
     journey = _journey(call.session, ctx, parsed) if outcome.code is not None else None
@@ -270,6 +274,9 @@ def _linkset(parsed: ResolverRequest, journey: Journey) -> Linkset:
     if journey.follow_url:
         links.append(Link("loyaltyProgram", journey.follow_url, f"{journey.brand_name}",
                           hreflang=("zh",)))  # fmt: skip
+    if journey.coupon_url:
+        links.append(Link("promotion", journey.coupon_url, f"{journey.brand_name} · 优惠券 coupon",
+                          hreflang=("zh",)))  # fmt: skip
     return Linkset(parsed.anchor, tuple(links), description=journey.product_name)
 
 
@@ -313,6 +320,8 @@ def _tap_auth(call: _Call, parsed: ResolverRequest, outcome: ScanOutcome) -> str
     """
     if outcome.code is None or parsed.nfc is None or AUTH_PARAM in dict(parsed.link.other_params):
         return None
+    if any(r.code.startswith("nfc.") for r in outcome.reasons):
+        return None  # only a tap that verified proves the item (not a replay, not retired keys)
     code = outcome.code
     elements = code_elements(code.gtin, code.lot, code.serial)
     return keyring(call.request, call.ctx).tag_for(
@@ -353,8 +362,11 @@ def _failure(request: Request, error: LivetraceError, *, html: bool, lang: str) 
     headers = {"Cache-Control": NO_STORE} | CORS
     if status == 429:
         headers["Retry-After"] = str(error.details.get("retry_after", 60))
+    if isinstance(error, NfcTapConflictError):
+        headers["Retry-After"] = "1"  # a concurrent tap of the same tag: tap again at once
     if html:
         key = {429: "error.limited", 404: "error.notfound"}.get(status, "error.title")
+        key = "error.retry" if isinstance(error, NfcTapConflictError) else key
         response: Response = error_page(request, lang, status, key, error.message)
         response.headers.update(headers)
         return response
