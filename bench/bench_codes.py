@@ -1,16 +1,20 @@
 """Code issuance and label rendering.
 
-1. Issue N item codes with authenticators and write the print-house CSV, two ways:
+1. Issue N item codes with authenticators and write the print-house CSV, three ways:
    * in memory: random serials, then the export's own line maker (authenticators, Digital Links,
      CSV lines): what issuance costs before storage;
-   * through `CodeService` on SQLite (or PostgreSQL): the same plus the set-based inserts into `item_code`, then
-     the export read back from the database into the CSV (the real end-to-end path).
+   * through `CodeService` on SQLite (or PostgreSQL): the same plus the set-based inserts into
+     `item_code`, committed, then the export read back from the database into the CSV;
+   * through `CodeService.issue` with the CSV written in the same pass (`--csv` of
+     `livetrace codes issue`), into a fresh database: inserts and lines overlap on two cores.
+     Its file is then checked against an export of the same run (not timed).
    Baseline, in the same run: writing N random serials to a CSV with the stdlib writer.
 2. Render a label PDF of N_LABELS codes on A4 3x8 sheets. Baseline: making the same QR symbols
    with segno alone, without drawing them. Then the scratch-off sheet of as many hidden codes.
 
 The load average is printed at the start and the end: on a shared machine, compare figures only
-with figures measured under a similar load.
+with figures measured under a similar load. The CPU seconds of the database steps (all threads
+of this process) are printed too: they depend much less on the load than the elapsed times.
 
 N defaults to 1,000,000 and N_LABELS to 1,000; set LIVETRACE_BENCH_CODES and
 LIVETRACE_BENCH_LABELS for quicker runs, and LIVETRACE_BENCH_DATABASE_URL (a PostgreSQL URL) to
@@ -38,7 +42,7 @@ from livetrace.codes import render
 from livetrace.codes.authenticator import CodeKeyring
 from livetrace.codes.export import RunInfo, write_csv_text
 from livetrace.codes.lines import LineMaker
-from livetrace.codes.output import ExportFormat, write_export
+from livetrace.codes.output import ExportFormat, replacing_text_file, write_export
 from livetrace.codes.schemas import IssueRequest
 from livetrace.codes.serials import alphanumeric_serials, random_serials
 from livetrace.codes.service import CHUNK, CodeService
@@ -114,18 +118,49 @@ def _catalog(factory: sessionmaker[Session]) -> None:
             lot_number=LOT, expiry_date=date(2027, 10, 27), attributes=LOT_ATTRS))  # fmt: skip
 
 
-def _service_issue(factory: sessionmaker[Session], path: Path) -> tuple[float, float]:
-    """Issue through the service (committed), then export the run from the database."""
+def _service_issue(factory: sessionmaker[Session], path: Path) -> tuple[float, float, float, float]:
+    """Issue through the service (committed), then export the run from the database.
+
+    Elapsed and CPU seconds of the issue, and of the issue and the export together.
+    """
     keyring = CodeKeyring.from_secret(SECRET)
     request = IssueRequest(product=GTIN, lot=LOT, count=N)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with factory.begin() as session:
         run_id = CodeService(session, keyring, base_url=STEM).issue(SYSTEM, request).id
-    issued = time.perf_counter() - start
+    issued, issued_cpu = time.perf_counter() - start, time.process_time() - cpu
     with factory.begin() as session, path.open("wb") as handle:
         job = CodeService(session, keyring, base_url=STEM).export(SYSTEM, run_id)
         write_export(job, ExportFormat.CSV, handle)
-    return issued, time.perf_counter() - start
+    return issued, time.perf_counter() - start, issued_cpu, time.process_time() - cpu
+
+
+def _one_pass_issue(factory: sessionmaker[Session], path: Path) -> tuple[float, float, bool]:
+    """Issue with the CSV written in the same pass (committed, file in place); then check it.
+
+    Elapsed and CPU seconds, and whether the file is the run's export byte for byte.
+    """
+    keyring = CodeKeyring.from_secret(SECRET)
+    request = IssueRequest(product=GTIN, lot=LOT, count=N)
+    start, cpu = time.perf_counter(), time.process_time()
+    with replacing_text_file(path) as out, factory.begin() as session:
+        run_id = CodeService(session, keyring, base_url=STEM).issue(SYSTEM, request, csv_out=out).id
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    check = path.with_name("check.csv")
+    with factory.begin() as session, check.open("wb") as handle:
+        write_export(CodeService(session, keyring, base_url=STEM).export(SYSTEM, run_id),
+                     ExportFormat.CSV, handle)  # fmt: skip
+    same = _same_bytes(path, check)
+    check.unlink()
+    return seconds, cpu, same
+
+
+def _same_bytes(one: Path, other: Path) -> bool:
+    with one.open("rb") as a, other.open("rb") as b:
+        while (block := a.read(1 << 20)) == b.read(1 << 20):
+            if not block:
+                return True
+    return False
 
 
 def _labels() -> list[render.Label]:
@@ -151,17 +186,24 @@ def main() -> None:
         _report("baseline: random serials -> CSV", N, N / base)
         memory = _timed(lambda: _in_memory_issue(folder / "memory.csv"))
         _report("issue in memory: serial+MAC+link -> CSV", N, memory, base)
-        engine, where = _engine(folder)
-        runner.upgrade(engine)
-        factory = sessionmaker(bind=engine)
-        _catalog(factory)
-        issued, total = _service_issue(factory, folder / "service.csv")
+        engine, where, factory = _database(folder)
+        issued, total, issued_cpu, total_cpu = _service_issue(factory, folder / "service.csv")
         _report(f"CodeService.issue -> {where} (committed)", N, issued, base)
         _report("CodeService.export of that run -> CSV", N, total - issued, base)
         _report(f"CodeService.issue -> {where}, then export -> CSV", N, total, base)
         size = (folder / "service.csv").stat().st_size
         stored = f", SQLite file {_db_size(folder):,.1f} MB" if not DATABASE_URL else ""
         print(f"  CSV size {size / 1e6:,.1f} MB{stored}")
+        engine.dispose()
+        _drop_schema()
+        for old in folder.glob("bench.sqlite3*"):
+            old.unlink()
+        engine, where, factory = _database(folder)
+        seconds, cpu, same = _one_pass_issue(factory, folder / "one-pass.csv")
+        _report(f"CodeService.issue -> {where} + CSV in one pass", N, seconds, base)
+        print(f"  one-pass CSV identical to the export of its run: {same}")
+        print(f"  CPU seconds: issue {issued_cpu:.2f}, issue then export {total_cpu:.2f}, "
+              f"one pass {cpu:.2f} (elapsed {seconds:.2f})")  # fmt: skip
         engine.dispose()
         _drop_schema()
         labels = _labels()
@@ -192,6 +234,15 @@ def _scratch_labels() -> list[render.ScratchLabel]:
 
 def _load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _database(folder: Path) -> tuple[Engine, str, sessionmaker[Session]]:
+    """A fresh, migrated database with the benchmark's brand, product and lot."""
+    engine, where = _engine(folder)
+    runner.upgrade(engine)
+    factory = sessionmaker(bind=engine)
+    _catalog(factory)
+    return engine, where, factory
 
 
 def _engine(folder: Path) -> tuple[Engine, str]:

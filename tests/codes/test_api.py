@@ -127,6 +127,23 @@ def test_exports_as_files(client: TestClient, brand: Member, catalog: Catalog) -
     )
 
 
+def test_issue_with_the_csv_in_one_pass(
+    client: TestClient, brand: Member, catalog: Catalog
+) -> None:
+    body = {"product": catalog.product.gtin, "lot": catalog.lot.lot_number, "count": 7}
+    resp = client.post("/codes/runs/csv", headers=brand.headers, json=body | {"pairs": True})
+    assert resp.status_code == 201, resp.text
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert "attachment" in resp.headers["content-disposition"]
+    run = client.get(resp.headers["location"], headers=brand.headers).json()
+    assert run["count"] == 7 and run["states"] == {"issued": 7}
+    exported = client.get(f"/codes/runs/{run['id']}/export", headers=brand.headers)
+    assert resp.content == exported.content and len(csv_rows(resp.text)) == 7
+    bad = client.post("/codes/runs/csv", headers=brand.headers, json=body | {"lot": "NOSUCH"})
+    problem(bad, 404)
+    assert client.get("/codes/runs", headers=brand.headers).json()["total"] == 1
+
+
 def test_epc_hex_export_of_a_qr_run_is_refused(
     client: TestClient, brand: Member, catalog: Catalog
 ) -> None:

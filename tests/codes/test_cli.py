@@ -117,3 +117,25 @@ def test_scratch_off_labels_of_a_paired_run(lot: str, tmp_path: Path) -> None:
     missing = tmp_path / "none.pdf"
     code, out = run("codes", "export", plain, "--format", "scratch-pdf", "--out", str(missing))
     assert code == 1 and "without hidden codes" in out and not missing.exists()
+
+
+def test_issue_writes_the_csv_in_the_same_pass(lot: str, tmp_path: Path) -> None:
+    one_pass, exported = tmp_path / "issued.csv", tmp_path / "exported.csv"
+    args = ["codes", "issue", GTIN, "--lot", lot, "--count", "30", "--pairs", "--json"]
+    result = runner.invoke(app, [*args, "--target", "sgtin-96", "--csv", str(one_pass)])
+    assert result.exit_code == 0, result.output
+    run_id = json.loads(result.stdout)["id"]
+    assert run("codes", "export", run_id, "--out", str(exported))[0] == 0
+    assert one_pass.read_bytes() == exported.read_bytes()
+    assert len(csv_rows(one_pass.read_text(encoding="utf-8"))) == 30
+    assert sorted(p.name for p in tmp_path.glob("*.csv*")) == ["exported.csv", "issued.csv"]
+
+
+def test_a_failed_issue_leaves_no_csv_file(lot: str, tmp_path: Path) -> None:
+    target = tmp_path / "codes.csv"
+    code, out = run("codes", "issue", GTIN, "--lot", "NOSUCH", "--count", "3", "--csv", str(target))
+    assert code == 1 and "register the lot first" in out
+    code, out = run("codes", "issue", GTIN, "--lot", lot, "--count", "3", "--target", "sgtin-96",
+                    "--level", "batch", "--csv", str(target))  # fmt: skip
+    assert code == 1 and "only target QR" in out
+    assert [p.name for p in tmp_path.iterdir() if "codes.csv" in p.name] == []  # nor a part

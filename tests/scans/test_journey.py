@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from factories.catalog import make_lot, make_product
 from factories.ledger import ORIGIN
-from factories.trace import Rice, build_rice
+from factories.trace import Chain, Rice, at, build_rice, receive
 from livetrace.catalog.models import Lot, Product
 from livetrace.config import Settings
 from livetrace.crypto.keys import KeyEncryptor
@@ -27,7 +27,7 @@ from livetrace.ledger.merkle import leaf_hash, verify_inclusion
 from livetrace.ledger.note import parse_note
 from livetrace.ledger.service import LogService
 from livetrace.scans.journey import JourneyCache, JourneyService
-from livetrace.scans.resolver_views import Coordinates, coordinates_of
+from livetrace.scans.resolver_views import Coordinates, Summary, coordinates_of
 from livetrace.trace.recall import RecallService
 from livetrace.trace.schemas import OriginKind, RecallOpen, TraceOrigin
 
@@ -196,6 +196,86 @@ def test_a_cached_journey_costs_one_query(
     assert svc.journey(world.rice.rice_gtin, "RICE-1", "1") is first
     assert len(statements) <= 1
     assert built < 60, built  # set-based reads, not one query per event
+
+
+def test_the_summary_is_the_journeys_without_building_it(
+    session: Session, encryptor: KeyEncryptor, world: World, statements: list[str]
+) -> None:
+    svc = service(session, encryptor, world)
+    summary = svc.summary(world.rice.rice_gtin, "RICE-1", "1")
+    assert len(statements) <= 4  # log state, names, recall lookup
+    journey = JourneyService(session, world.settings, encryptor, cache=None).journey(
+        world.rice.rice_gtin, "RICE-1", "1"
+    )
+    assert journey is not None and summary == Summary.of(journey)
+    assert (summary.product_name, summary.brand_name) == ("五常大米 <b>5kg</b>", "五常大米品牌")
+    assert svc.summary("09506000134352", None, "X1") is None
+
+
+def test_a_new_recall_shows_in_the_next_summary(
+    session: Session, encryptor: KeyEncryptor, world: World
+) -> None:
+    svc = service(session, encryptor, world)
+    assert svc.summary(world.rice.rice_gtin, "RICE-1", "1") == Summary(
+        world.product.name, "五常大米品牌", None
+    )
+    RecallService(session, encryptor, ORIGIN).open(SYSTEM, world.rice.brand.id, RecallOpen(
+        scope=TraceOrigin(kind=OriginKind.LOT, id=world.rice.rice["1"]), reason="重金属镉超标"))  # fmt: skip
+    summary = svc.summary(world.rice.rice_gtin, "RICE-1", "1")
+    assert summary is not None and summary.recall is not None
+    assert summary.recall.reason == "重金属镉超标"
+    assert svc.summary(world.rice.rice_gtin, "RICE-2", "7").recall is None  # type: ignore[union-attr]
+
+
+def test_a_new_event_and_checkpoint_show_on_the_next_page(
+    session: Session, encryptor: KeyEncryptor, world: World
+) -> None:
+    svc = service(session, encryptor, world)
+    before = svc.journey(world.rice.rice_gtin, "RICE-1", "1")
+    assert before is not None
+    Chain(session, encryptor).capture(
+        world.rice.brand, receive([world.rice.items["r1"]], at(20), 5)
+    )
+    grown = svc.journey(world.rice.rice_gtin, "RICE-1", "1")
+    assert grown is not None and len(grown.timeline) == len(before.timeline) + 1
+    assert grown.checkpoint_size == before.checkpoint_size  # not yet under a new checkpoint
+    LogService(session, encryptor, ORIGIN).issue_checkpoint()
+    after = svc.journey(world.rice.rice_gtin, "RICE-1", "1")
+    assert after is not None and after.checkpoint_size is not None
+    assert after.checkpoint_size > (before.checkpoint_size or 0)
+
+
+def test_document_checks_are_reused_until_the_log_grows(
+    session: Session, encryptor: KeyEncryptor, world: World, statements: list[str]
+) -> None:
+    store = ContentStore(world.settings.data_dir)
+    row = DocumentService(session, encryptor, ORIGIN, store).upload(world.rice.brand.id, Upload(
+        data=b"%PDF-1.4 lab report", kind="lab_result", title="镉含量检测报告",
+        filename="report.pdf", media_type="application/pdf",
+        links=[("lot", str(world.lot.id))]), max_bytes=1 << 20)  # fmt: skip
+    LogService(session, encryptor, ORIGIN).issue_checkpoint()
+    svc = service(session, encryptor, world)
+    statements.clear()
+    first = svc.journey(world.rice.rice_gtin, "RICE-1", "1")
+    checked = len(statements)
+    statements.clear()
+    second = svc.journey(world.rice.rice_gtin, "RICE-1", "2")  # another bag of the same lot
+    assert first is not None and second is not None
+    assert len(statements) < checked
+    for journey in (first, second):
+        found = next(c for c in journey.certificates if c.sha256 == row.sha256)
+        assert found.verification == "verified"
+    other = DocumentService(session, encryptor, ORIGIN, store).upload(world.rice.brand.id, Upload(
+        data=b"%PDF-1.4 second report", kind="lab_result", title="农残检测报告",
+        filename="second.pdf", media_type="application/pdf",
+        links=[("lot", str(world.lot.id))]), max_bytes=1 << 20)  # fmt: skip
+    grown = svc.journey(world.rice.rice_gtin, "RICE-1", "2")
+    assert grown is not None
+    fresh = JourneyService(session, world.settings, encryptor, cache=None).journey(
+        world.rice.rice_gtin, "RICE-1", "2"
+    )
+    assert other.sha256 in {c.sha256 for c in grown.certificates}
+    assert fresh is not None and grown.certificates == fresh.certificates
 
 
 def test_the_cache_forgets_old_entries_and_expires_them() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -22,7 +23,13 @@ from livetrace.codes import render
 from livetrace.codes.errors import InvalidCodeRequestError
 from livetrace.codes.inspect import explain
 from livetrace.codes.nfc import NfcService
-from livetrace.codes.output import ExportFormat, check_exportable, default_layout, write_export
+from livetrace.codes.output import (
+    ExportFormat,
+    check_exportable,
+    default_layout,
+    replacing_text_file,
+    write_export,
+)
 from livetrace.codes.schemas import IssueRequest, KeySetOut, RunOut
 from livetrace.codes.service import CodeService, keyring_for
 from livetrace.codes.states import Level, Target
@@ -55,9 +62,16 @@ def issue(
     level: Level = typer.Option(Level.ITEM, help="item: one code per item; batch: one per lot."),
     pairs: bool = typer.Option(False, "--pairs", help="Also derive hidden verification codes."),
     epc_filter: int = typer.Option(1, min=0, max=7, help="EPC filter value for RFID runs."),
+    csv_file: Path | None = typer.Option(
+        None,
+        "--csv",
+        help="Also write the run's CSV (as `codes export` does) while issuing; it appears only "
+        "once the run is committed.",
+        dir_okay=False,
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Issue a run of codes, with a progress bar for long runs."""
+    """Issue a run of codes, with a progress bar for long runs; optionally write its CSV too."""
     ctx = context()
     request = IssueRequest(
         product=product,
@@ -69,15 +83,24 @@ def issue(
         epc_filter=epc_filter,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
+    target_file = replacing_text_file(csv_file) if csv_file is not None else nullcontext()
+    with (
+        Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar,
+        target_file as csv_out,
+    ):
         task = bar.add_task("issuing codes", total=count)
-        with work(ctx) as session:
+        with work(ctx) as session:  # commits before the CSV file is put in place
             svc = _service(ctx, session)
             run = svc.issue(
-                SYSTEM, request, progress=lambda done, _: bar.update(task, completed=done)
+                SYSTEM,
+                request,
+                progress=lambda done, _: bar.update(task, completed=done),
+                csv_out=csv_out,
             )
             row = RunOut.model_validate(run)
             row.states = svc.state_counts(run)
+    if csv_file is not None:
+        err.print(f"wrote the run's CSV to {csv_file}", highlight=False)
     show(row, as_json=as_json, columns=RUN_COLUMNS)
 
 

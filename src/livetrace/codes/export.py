@@ -67,6 +67,11 @@ def csv_columns(info: RunInfo) -> list[str]:
     return columns
 
 
+def csv_header(info: RunInfo) -> str:
+    """The header line of a run's CSV, with its line break."""
+    return ",".join(csv_columns(info)) + "\r\n"
+
+
 def write_csv(info: RunInfo, chunks: Iterable[Sequence[ExportRow]], out: IO[str]) -> int:
     """Write the header and every row; returns the number of rows."""
     fixed = ",".join(csv_field(v) for v in (info.gtin, info.lot, info.expiry or ""))
@@ -76,7 +81,7 @@ def write_csv(info: RunInfo, chunks: Iterable[Sequence[ExportRow]], out: IO[str]
 
 def write_csv_text(info: RunInfo, texts: Iterable[tuple[str, int]], out: IO[str]) -> int:
     """Write the header and chunks of ready-made lines, given with their row counts."""
-    out.write(",".join(csv_columns(info)) + "\r\n")
+    out.write(csv_header(info))
     count = 0
     for text, rows in texts:
         out.write(text)

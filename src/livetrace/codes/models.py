@@ -42,14 +42,19 @@ _VARIANT = {c: f"{int(c, 16) & 0x3 | 0x8:x}" for c in "0123456789abcdef"}
 
 
 def time_ordered_hex_ids(count: int) -> list[str]:
-    """`count` UUIDv7s like `time_ordered_id`, as 32 hex digits, made in bulk for inserts."""
+    """`count` UUIDv7s like `time_ordered_id`, as 32 hex digits, in ascending order, in bulk.
+
+    Ascending, so that a chunk inserted in this order only ever appends to the primary-key index.
+    """
     stamp = f"{time.time_ns() // 1_000_000:012x}"
     rand = os.urandom(10 * count).hex()
     # Per id: 20 random hex digits; the first gives way to the version, the fifth to the variant.
-    return [
+    ids = [
         f"{stamp}7{rand[i + 1 : i + 4]}{_VARIANT[rand[i + 4]]}{rand[i + 5 : i + 20]}"
         for i in range(0, 20 * count, 20)
     ]
+    ids.sort()
+    return ids
 
 
 class CodeRun(RecordMixin, Base):

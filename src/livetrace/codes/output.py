@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import IO
 
 from livetrace.codes import export, render
@@ -106,3 +110,20 @@ def scratch_labels_of(job: RunExport, chunk: list[export.ExportRow]) -> list[ren
 
 def _reference(row: export.ExportRow) -> str:
     return f"#{row.seq} SN {row.serial}" if row.serial is not None else f"#{row.seq}"
+
+
+@contextmanager
+def replacing_text_file(path: Path) -> Iterator[IO[str]]:
+    """A UTF-8 text stream (CRLFs kept as written) that becomes `path` only if the block succeeds.
+
+    It writes to a hidden file beside `path`, renamed over `path` once the block has left without
+    an error and removed otherwise, so `path` never holds a partial file. Put the block that
+    commits inside this one: the file then appears only for a committed run.
+    """
+    part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        with part.open("x", encoding="utf-8", newline="") as handle:
+            yield handle
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)

@@ -1,20 +1,27 @@
 """Code issuance, state changes, exports and verification, with access checks. Never commits.
 
 Issuance is set-based: serials are drawn in chunks of `CHUNK` and each chunk goes into the
-database as one driver-level executemany of plain tuples inside a savepoint. Uniqueness per
-GTIN is the unique index's job: if a chunk collides with serials issued earlier (likely only for
-38-bit SGTIN-96 serials), the savepoint is rolled back, the taken serials are replaced by fresh
-ones, and the chunk is inserted again. Caller-supplied serials are checked up front instead and
-never replaced. Any error leaves the whole run uncommitted: nothing is issued.
+database as one driver-level statement inside a savepoint (one JSON parameter on SQLite, a COPY
+on PostgreSQL). Uniqueness per GTIN is the unique index's job: if a chunk collides with serials
+issued earlier (likely only for 38-bit SGTIN-96 serials), the savepoint is rolled back, the
+taken serials are replaced by fresh ones, and the chunk is inserted again. Caller-supplied
+serials are checked up front instead and never replaced. Any error leaves the whole run
+uncommitted: nothing is issued.
+
+Issuing can write the run's print-house CSV in the same pass, byte for byte what `export` gives
+for the run: each stored chunk's lines are made on a second thread (`pipeline`) while the next
+chunk is stored. The service writes to the caller's stream and never commits; the caller keeps
+the file only once the run is committed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,6 +41,7 @@ from livetrace.codes.errors import (
 from livetrace.codes.export import EpcEncoder, ExportRow, RunInfo
 from livetrace.codes.lines import LineMaker, StoredRow, csv_text
 from livetrace.codes.models import CodeRun, ItemCode, time_ordered_id
+from livetrace.codes.pipeline import CsvPipeline
 from livetrace.codes.repository import CodeRepository
 from livetrace.codes.schemas import IssueRequest
 from livetrace.codes.serials import random_serials, validate_serial
@@ -119,9 +127,19 @@ class CodeService:
     # -- issuance -----------------------------------------------------------------------------
 
     def issue(
-        self, principal: Principal, request: IssueRequest, *, progress: Progress | None = None
+        self,
+        principal: Principal,
+        request: IssueRequest,
+        *,
+        progress: Progress | None = None,
+        csv_out: IO[str] | None = None,
     ) -> CodeRun:
-        """Issue a run of codes for a product and lot; everything or nothing."""
+        """Issue a run of codes for a product and lot; everything or nothing.
+
+        With `csv_out`, the run's CSV (as `export` writes it) goes to that stream as the codes
+        are stored, and the stream is flushed before this returns. On any error the stream holds
+        a partial file: the caller discards it, and keeps it only after committing.
+        """
         product = self.catalog.find_product(principal, request.product)
         policy.require_write(principal, product.brand_party_id)
         lot = self._lot(product, _checked_lot(request.lot))
@@ -145,10 +163,13 @@ class CodeService:
                 created_by=principal.label or str(principal.user_id or "system"),
             )
         )
-        if request.level is Level.BATCH:
-            self.repo.insert_codes([_row(run, 0, None)])
-        else:
-            self._allocate(run, serials, progress)
+        pipeline = None if csv_out is None else CsvPipeline(self._run_lines(run)[2], csv_out)
+        with pipeline or nullcontext():
+            if request.level is Level.BATCH:
+                self.repo.insert_codes([_row(run, 0, None)])
+                _hand_over(pipeline, 0, [None])
+            else:
+                self._allocate(run, serials, progress, pipeline)
         return run
 
     def _lot(self, product: Product, lot_number: str) -> Lot:
@@ -215,28 +236,42 @@ class CodeService:
             )
         return serials
 
-    def _allocate(self, run: CodeRun, given: list[str] | None, progress: Progress | None) -> None:
+    def _allocate(
+        self,
+        run: CodeRun,
+        given: list[str] | None,
+        progress: Progress | None,
+        pipeline: CsvPipeline | None,
+    ) -> None:
         with self.repo.bulk_insert_cache():
-            self._allocate_chunks(run, given, progress)
+            self._allocate_chunks(run, given, progress, pipeline)
 
     def _allocate_chunks(
-        self, run: CodeRun, given: list[str] | None, progress: Progress | None
+        self,
+        run: CodeRun,
+        given: list[str] | None,
+        progress: Progress | None,
+        pipeline: CsvPipeline | None,
     ) -> None:
         done = 0
         while done < run.count:
             size = min(CHUNK, run.count - done)
             if given is not None:
-                self._insert_chunk(run, given[done : done + size], done, replace=False)
+                stored = self._insert_chunk(run, given[done : done + size], done, replace=False)
             else:
-                self._insert_chunk(run, random_serials(size, Target(run.target)), done)
+                stored = self._insert_chunk(run, random_serials(size, Target(run.target)), done)
+            _hand_over(pipeline, done, stored)
             done += size
             if progress is not None:
                 progress(done, run.count)
 
     def _insert_chunk(
         self, run: CodeRun, serials: list[str], start: int, *, replace: bool = True
-    ) -> None:
-        """Insert one chunk; on collisions with issued serials, draw replacements and retry."""
+    ) -> list[str]:
+        """Insert one chunk; on collisions with issued serials, draw replacements and retry.
+
+        Returns the serials stored, in issue order.
+        """
         for _ in range(MAX_ATTEMPTS):
             try:
                 with self.session.begin_nested():
@@ -247,7 +282,7 @@ class CodeService:
                     raise
                 serials = _replace_taken(serials, taken, Target(run.target))
             else:
-                return
+                return serials
         raise SerialSpaceExhaustedError(
             f"serials for GTIN {run.gtin} kept colliding after {MAX_ATTEMPTS} attempts",
             field="count",
@@ -354,23 +389,28 @@ class CodeService:
         """A run's rows for print houses and encoders (hidden codes only to the brand's writers)."""
         run = self.get_run(principal, run_id)
         policy.require_write(principal, run.brand_party_id)
+        info, name, maker = self._run_lines(run)
+        return RunExport(run, info, name, maker, lambda: self.repo.iter_serials(run.id))
+
+    def _run_lines(self, run: CodeRun) -> tuple[RunInfo, str, LineMaker]:
+        """A run's fields, product name and line maker: what its CSV is made of."""
         product = self.catalog.repo.product(run.product_id)
         lot = self.catalog.repo.lot(run.lot_id)
         expiry = lot.expiry_date.isoformat() if lot is not None and lot.expiry_date else None
+        name = product.name if product else ""
         info = RunInfo(
             gtin=run.gtin,
             lot=run.lot_number,
             expiry=expiry,
             paired=run.paired,
             epc=run.target != Target.QR,
-            manifest=_manifest(run, product.name if product else "", self.base_url),
+            manifest=_manifest(run, name, self.base_url),
         )
         signer = self.keyring.signer(run.gtin, run.lot_number, version=run.auth_version)
         maker = LineMaker.for_signer(
             info, signer, self.base_url, batch=run.level == Level.BATCH, epc=_encoder(run)
         )
-        name = product.name if product else ""
-        return RunExport(run, info, name, maker, lambda: self.repo.iter_serials(run.id))
+        return info, name, maker
 
 
 def _row(run: CodeRun, seq: int, serial: str | None) -> dict[str, Any]:
@@ -386,6 +426,11 @@ def _row(run: CodeRun, seq: int, serial: str | None) -> dict[str, Any]:
         "state_changed_at": None,
         "hidden_verified_at": None,
     }
+
+
+def _hand_over(pipeline: CsvPipeline | None, start: int, serials: Sequence[str | None]) -> None:
+    if pipeline is not None:
+        pipeline.put(start, serials)
 
 
 def _replace_taken(serials: list[str], taken: set[str], target: Target) -> list[str]:

@@ -12,8 +12,9 @@ import itertools
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Select, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -111,6 +112,28 @@ class PartyKey:
     status: str
 
 
+@functools.cache
+def _head_query() -> Select[tuple[int, bytes, int | None, int, Any]]:
+    """The head's statement, built once (it is read on every scan page)."""
+    checkpoint = select(func.max(LogCheckpoint.size)).scalar_subquery()
+    cosignatures = select(func.count()).select_from(LogCosignature).scalar_subquery()
+    cosigned_at = select(func.max(LogCosignature.created_at)).scalar_subquery()
+    return select(LogState.size, LogState.root_hash, checkpoint, cosignatures, cosigned_at).where(
+        LogState.id == LOG_STATE_ID
+    )
+
+
+class LogHead(NamedTuple):
+    """The log's size and root, its latest checkpoint's size, and how many cosignatures it
+    holds and when the last was stored: a key that changes with every write to the log."""
+
+    size: int
+    root_hash: bytes
+    checkpoint_size: int
+    cosignatures: int
+    cosigned_at: object  # a timestamp as the database returns it; compared, never read
+
+
 class LogRepository:
     """Reads and writes the log tables."""
 
@@ -122,6 +145,13 @@ class LogRepository:
     def state(self) -> LogState | None:
         """The log state row without locking it."""
         return self.session.get(LogState, LOG_STATE_ID)
+
+    def head(self) -> LogHead:
+        """What changes whenever the log is appended to, checkpointed or cosigned, in one query."""
+        row = self.session.execute(_head_query()).first()
+        if row is None:
+            return LogHead(0, b"", 0, 0, None)
+        return LogHead(int(row[0]), bytes(row[1]), int(row[2] or 0), int(row[3] or 0), row[4])
 
     def lock_state(self, origin: str) -> LogState:
         """Hold the log's write lock until commit and return the state row (created if absent).

@@ -2,8 +2,9 @@
 how it travelled, any recall, and the log proofs behind it. Reads only; never commits.
 
 A page costs a handful of queries: the journey of an item changes only when the log grows (new
-events, recalls and documents are all statements on it), so it is cached per item under the
-log's size and root hash, with a short time limit for catalog edits, which are not on the log.
+events, recalls and documents are all statements on it) or is checkpointed or cosigned, so it is
+cached per item under the log's size, root hash, latest checkpoint size and cosignature count,
+with a short time limit for catalog edits, which are not on the log.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from livetrace.ledger.errors import CheckpointNotFoundError
 from livetrace.ledger.merkle import inclusion_proof, leaf_hash
 from livetrace.ledger.policy import Policy, parse_policy
 from livetrace.ledger.reads import LogReader
-from livetrace.ledger.repository import LogRepository
+from livetrace.ledger.repository import LogHead, LogRepository
 from livetrace.ledger.service import SignedCheckpoint
 from livetrace.scans.coldchain import ColdChain, cold_chain
 from livetrace.scans.resolver_repository import ItemContext, ResolverRepository
@@ -40,6 +41,7 @@ from livetrace.scans.resolver_views import (
     Proof,
     SourceLot,
     Step,
+    Summary,
     fact,
     origin_sources,
     source_of,
@@ -66,7 +68,13 @@ _LINE_KEYS = frozenset({"mill_line", "processing_line", "filling_line", "factory
 
 
 class JourneyCache:
-    """Journeys by (item, log size, log root), least recently used dropped, entries time out."""
+    """Journeys by (item, log head), least recently used dropped, entries time out.
+
+    Beside whole journeys it keeps the JSON verdict's summaries and certificate verification
+    results, under keys that name the log's head as well (`LogRepository.head`): it changes with
+    every new event, recall, document, checkpoint and cosignature, so none of them is ever
+    answered from an older entry.
+    """
 
     def __init__(
         self,
@@ -75,11 +83,42 @@ class JourneyCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_entries, self.ttl, self._clock = max_entries, ttl, clock
-        self._items: OrderedDict[tuple[object, ...], tuple[float, Journey]] = OrderedDict()
+        self._items: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...]) -> Journey | None:
         """The cached journey, if fresh."""
+        return cast("Journey | None", self._get(("journey", *key)))
+
+    def put(self, key: tuple[object, ...], journey: Journey) -> None:
+        """Remember a journey."""
+        self._put(("journey", *key), journey)
+
+    def summary(self, key: tuple[object, ...]) -> Summary | None:
+        """The cached summary of a code, if fresh."""
+        return cast("Summary | None", self._get(("summary", *key)))
+
+    def put_summary(self, key: tuple[object, ...], summary: Summary) -> None:
+        """Remember the summary of a code."""
+        self._put(("summary", *key), summary)
+
+    def verification(self, key: tuple[object, ...]) -> str | None:
+        """The cached verification result of a document, if fresh."""
+        return cast("str | None", self._get(("verification", *key)))
+
+    def put_verification(self, key: tuple[object, ...], result: str) -> None:
+        """Remember the verification result of a document."""
+        self._put(("verification", *key), result)
+
+    def find(self, kind: str, key: tuple[object, ...]) -> object | None:
+        """A cached value of another kind (see `keep`), if fresh."""
+        return self._get((kind, *key))
+
+    def keep(self, kind: str, key: tuple[object, ...], value: object) -> None:
+        """Remember a value of `kind` (its key must name the log head it was read under)."""
+        self._put((kind, *key), value)
+
+    def _get(self, key: tuple[object, ...]) -> object | None:
         with self._lock:
             found = self._items.get(key)
             if found is None or self._clock() - found[0] > self.ttl:
@@ -87,10 +126,9 @@ class JourneyCache:
             self._items.move_to_end(key)
             return found[1]
 
-    def put(self, key: tuple[object, ...], journey: Journey) -> None:
-        """Remember a journey."""
+    def _put(self, key: tuple[object, ...], value: object) -> None:
         with self._lock:
-            self._items[key] = (self._clock(), journey)
+            self._items[key] = (self._clock(), value)
             self._items.move_to_end(key)
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
@@ -115,11 +153,11 @@ class JourneyService:
         self.encryptor = encryptor
         self.cache = cache
         self.repo = ResolverRepository(session)
+        self._state = LogHead(0, b"", 0, 0, None)  # the log's head as last read
 
     def journey(self, gtin: str, lot: str | None, serial: str | None) -> Journey | None:
         """The journey of a code (None when its GTIN is no product here)."""
-        state = LogRepository(self.session).state()
-        key = (gtin, lot, serial, state.size if state else 0, state.root_hash if state else b"")
+        key = (gtin, lot, serial, *self._log_state())
         cached = self.cache.get(key) if self.cache is not None else None
         if cached is not None:
             return cached
@@ -128,8 +166,38 @@ class JourneyService:
             self.cache.put(key, built)
         return built
 
+    def summary(self, gtin: str, lot: str | None, serial: str | None) -> Summary | None:
+        """What the JSON verdict tells of a code: product, brand and any open recall (None when
+        its GTIN is no product here). The same as the journey's, without building it."""
+        key = (gtin, lot, serial, *self._log_state())
+        if self.cache is not None:
+            found = self.cache.summary(key)
+            journey = self.cache.get(key) if found is None else None
+            found = found or (Summary.of(journey) if journey is not None else None)
+            if found is not None:
+                return found
+        built = self._summary(gtin, lot, serial)
+        if built is not None and self.cache is not None:
+            self.cache.put_summary(key, built)
+        return built
+
+    def _summary(self, gtin: str, lot: str | None, serial: str | None) -> Summary | None:
+        names = self.repo.product_names(gtin)
+        if names is None:
+            return None
+        recalls = recall_for(self.session, _item_key(gtin, lot, serial))
+        if recalls:
+            # Rare: the page shows a recall only for a code the trace knows; ask it the same way.
+            journey = self._build(gtin, lot, serial)
+            return Summary.of(journey) if journey is not None else None
+        return Summary(product_name=names[0], brand_name=names[1], recall=None)
+
+    def _log_state(self) -> LogHead:
+        self._state = LogRepository(self.session).head()
+        return self._state
+
     def _build(self, gtin: str, lot: str | None, serial: str | None) -> Journey | None:
-        context = self.repo.item_context(gtin, lot)
+        context = self._context(gtin, lot)
         if context is None:
             return None
         lot = lot or (context.lot.lot_number if context.lot else None)
@@ -193,17 +261,14 @@ class JourneyService:
         self, events: Sequence[tuple[str, Any]]
     ) -> tuple[tuple[Proof, ...], SignedCheckpoint | None]:
         reader = LogReader(self.session, witness_policy(self.settings))
-        try:
-            checkpoint = reader.latest_checkpoint()
-        except CheckpointNotFoundError:
-            checkpoint = None
+        checkpoint = self._checkpoint(reader)
         rows = [e for _, e in events]
         chosen = list({r.log_index: r for r in (rows[:1] + rows[-(MAX_PROOFS - 1) :])}.values())
         size = checkpoint.checkpoint.size if checkpoint else 0
         hashes = reader.repo.hash_reader(size) if size else None
         out = []
         for row in sorted(chosen, key=lambda r: r.log_index):
-            entry = reader.repo.entries(row.log_index, row.log_index + 1)[0]
+            entry = self._entry(reader, row.log_index)
             included = hashes is not None and row.log_index < size
             path = inclusion_proof(row.log_index, size, hashes) if included and hashes else []
             out.append(Proof(
@@ -213,12 +278,53 @@ class JourneyService:
             ))  # fmt: skip
         return tuple(out), checkpoint
 
+    def _context(self, gtin: str, lot: str | None) -> ItemContext | None:
+        """Product, brand and lot: the same for every item of a lot, read once per log head."""
+        key = (gtin, lot, *self._state)
+        found = self.cache.find("context", key) if self.cache is not None else None
+        if isinstance(found, ItemContext):
+            return found
+        context = self.repo.item_context(gtin, lot)
+        if context is not None and self.cache is not None:
+            self.cache.keep("context", key, context)
+        return context
+
+    def _checkpoint(self, reader: LogReader) -> SignedCheckpoint | None:
+        """The latest cosigned checkpoint, read once per log head."""
+        found = self.cache.find("checkpoint", self._state) if self.cache is not None else None
+        if isinstance(found, SignedCheckpoint):
+            return found
+        try:
+            checkpoint = reader.latest_checkpoint()
+        except CheckpointNotFoundError:
+            return None
+        if self.cache is not None:
+            self.cache.keep("checkpoint", self._state, checkpoint)
+        return checkpoint
+
+    def _entry(self, reader: LogReader, index: int) -> bytes:
+        """The log entry at `index` (entries never change; the key names the head anyway)."""
+        key = (index, *self._state)
+        found = self.cache.find("entry", key) if self.cache is not None else None
+        if isinstance(found, bytes):
+            return found
+        entry = reader.repo.entries(index, index + 1)[0]
+        if self.cache is not None:
+            self.cache.keep("entry", key, entry)
+        return entry
+
     def _places(self, custody: Sequence[CustodyOut]) -> dict[str, tuple[str, str | None]]:
         glns: dict[str, tuple[str, str]] = {}
         for c in custody:
             if c.location and (match := _GLN_DL.match(identifier(c.location))):
                 glns[c.location] = (match.group(1), match.group(2) or "0")
-        names = self.repo.location_names(g for g, _ in glns.values())
+        key = (tuple(sorted({g for g, _ in glns.values()})), *self._state)
+        found = self.cache.find("places", key) if self.cache is not None else None
+        names = cast("dict[tuple[str, str], tuple[str, str | None]] | None", found)
+        if names is None:
+            names = self.repo.location_names(key[0])
+            if self.cache is not None:
+                self.cache.keep("places", key, names)
         return {loc: names[pair] for loc, pair in glns.items() if pair in names}
 
     def _certificates(
@@ -248,6 +354,17 @@ class JourneyService:
         )  # fmt: skip
 
     def _verify(self, sha: str) -> str:
+        key = (sha, *self._state)
+        cached = self.cache.verification(key) if self.cache is not None else None
+        if cached is None:
+            cached = self._verify_now(sha)
+            if self.cache is not None and cached == "verified":
+                # Only a pass is kept: a pending document turns verified once a checkpoint
+                # covers it, which may happen without the log growing.
+                self.cache.put_verification(key, cached)
+        return cached
+
+    def _verify_now(self, sha: str) -> str:
         store = ContentStore(self.settings.data_dir)
         service = DocumentService(self.session, self.encryptor, self.settings.log_origin, store)
         try:

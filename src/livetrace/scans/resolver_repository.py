@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from livetrace.catalog.models import CategoryTemplate, Lot, Product
@@ -18,13 +18,61 @@ from livetrace.identity.models import Location, Party
 
 
 @dataclass(frozen=True, slots=True)
+class ProductInfo:
+    """What the page shows of a product (a plain row, safe to share between requests)."""
+
+    id: uuid.UUID
+    name: str
+    description: str
+    net_content: str | None
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LotInfo:
+    """What the page shows of a lot (a plain row, safe to share between requests)."""
+
+    id: uuid.UUID
+    lot_number: str
+    production_date: date | None
+    expiry_date: date | None
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class ItemContext:
     """A product with its brand, template attributes and (when known) the lot."""
 
-    product: Product
+    product: ProductInfo
     brand_name: str
     template_attributes: list[dict[str, Any]]
-    lot: Lot | None
+    lot: LotInfo | None
+
+
+def _prepared() -> dict[str, Any]:
+    """The page's catalog statements, built once: building one costs more than running it."""
+    gtin: Any = bindparam("gtin")
+    names = (
+        select(Product.name, Party.name)
+        .join(Party, Party.id == Product.brand_party_id)
+        .join(CategoryTemplate, CategoryTemplate.id == Product.template_id)
+        .where(Product.gtin == gtin)
+    )
+    context = (
+        select(
+            Product.id, Product.name, Product.description, Product.net_content,
+            Product.attributes, Party.name, CategoryTemplate.attributes, Lot.id,
+            Lot.lot_number, Lot.production_date, Lot.expiry_date, Lot.attributes,
+        )
+        .join(Party, Party.id == Product.brand_party_id)
+        .join(CategoryTemplate, CategoryTemplate.id == Product.template_id)
+        .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_number == bindparam("lot")))
+        .where(Product.gtin == gtin)
+    )  # fmt: skip
+    return {"names": names, "context": context}
+
+
+_STATEMENTS = _prepared()
 
 
 class ResolverRepository:
@@ -35,17 +83,19 @@ class ResolverRepository:
 
     def item_context(self, gtin: str, lot_number: str | None) -> ItemContext | None:
         """Product, brand name, template attributes and lot of a GTIN (+ lot), in one query."""
-        query = (
-            select(Product, Party.name, CategoryTemplate.attributes, Lot)
-            .join(Party, Party.id == Product.brand_party_id)
-            .join(CategoryTemplate, CategoryTemplate.id == Product.template_id)
-            .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_number == lot_number))
-            .where(Product.gtin == gtin)
-        )
-        row = self.session.execute(query).first()
+        row = self.session.execute(
+            _STATEMENTS["context"], {"gtin": gtin, "lot": lot_number}
+        ).first()
         if row is None:
             return None
-        return ItemContext(row[0], row[1], list(row[2] or []), row[3])
+        product = ProductInfo(row[0], row[1], row[2], row[3], dict(row[4] or {}))
+        lot = LotInfo(row[7], row[8], row[9], row[10], dict(row[11] or {})) if row[7] else None
+        return ItemContext(product, row[5], list(row[6] or []), lot)
+
+    def product_names(self, gtin: str) -> tuple[str, str] | None:
+        """(product name, brand name) of a GTIN, in one query."""
+        row = self.session.execute(_STATEMENTS["names"], {"gtin": gtin}).first()
+        return (row[0], row[1]) if row is not None else None
 
     def evidence(
         self, product_id: uuid.UUID, lot_id: uuid.UUID | None, event_ids: Iterable[str]

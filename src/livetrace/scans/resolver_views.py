@@ -175,6 +175,20 @@ class Journey:
         return tuple(s.coordinates for s in self.sources if s.coordinates is not None)
 
 
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the JSON verdict tells of a code besides the verdict: product, brand, open recall."""
+
+    product_name: str
+    brand_name: str
+    recall: RecallNotice | None
+
+    @classmethod
+    def of(cls, journey: Journey) -> Summary:
+        """The summary a journey holds."""
+        return cls(journey.product_name, journey.brand_name, journey.recall)
+
+
 def origin_sources(upstream: tuple[SourceLot, ...], own: SourceLot | None) -> tuple[SourceLot, ...]:
     """Raw-material lots; the item's own lot when it came from no recorded raw material."""
     raw = tuple(s for s in upstream if s.role == "raw_material")

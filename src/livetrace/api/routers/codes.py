@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -78,6 +79,41 @@ def issue_run(
     return _run_out(svc, svc.issue(who, data))
 
 
+@router.post(
+    "/runs/csv",
+    status_code=status.HTTP_201_CREATED,
+    response_class=StreamingResponse,
+    responses={201: {"content": {MEDIA_TYPES[ExportFormat.CSV][0]: {}}}},
+)
+def issue_run_with_csv(
+    data: IssueRequest, who: PrincipalDep, session: SessionDep, ctx: ContextDep, request: Request
+) -> StreamingResponse:
+    """Issue a run and get its CSV (as its export gives it) in one pass; `Location` names the run.
+
+    The run is committed before the first byte of the CSV is sent.
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - streamed below
+    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+    try:
+        run = _codes(session, ctx).issue(who, data, csv_out=text)
+    except BaseException:
+        text.detach()
+        spool.close()
+        raise
+    text.detach()
+    spool.seek(0)
+    media, suffix = MEDIA_TYPES[ExportFormat.CSV]
+    return StreamingResponse(
+        _stream(spool),
+        status_code=status.HTTP_201_CREATED,
+        media_type=media,
+        headers={
+            "Location": str(request.url_for("get_run", run_id=run.id)),
+            "Content-Disposition": f'attachment; filename="{_filename(run, suffix)}"',
+        },
+    )
+
+
 @router.get("/runs", response_model=PageOut[RunOut])
 def list_runs(
     who: PrincipalDep,
@@ -144,12 +180,15 @@ def export_run(
         raise
     spool.seek(0)
     media, suffix = MEDIA_TYPES[format]
-    filename = f"codes-{job.run.gtin}-{job.run.lot_number}-{job.run.id.hex[:8]}.{suffix}"
     return StreamingResponse(
         _stream(spool),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{_filename(job.run, suffix)}"'},
     )
+
+
+def _filename(run: CodeRun, suffix: str) -> str:
+    return f"codes-{run.gtin}-{run.lot_number}-{run.id.hex[:8]}.{suffix}"
 
 
 def _stream(spool: IO[bytes]) -> Iterator[bytes]:

@@ -45,7 +45,7 @@ from livetrace.scans.resolver import (
     read_request,
     rounded,
 )
-from livetrace.scans.resolver_views import Journey
+from livetrace.scans.resolver_views import Journey, Summary
 from livetrace.scans.schemas import VerdictOut
 from livetrace.scans.service import ScanService
 from livetrace.scans.verdict import ClientInfo, ScanOutcome, ScanRequest, Verdict
@@ -196,16 +196,15 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
     call.session.commit()  # release the write lock before the journey is read and rendered
     if outcome.verdict is Verdict.COUNTERFEIT:
         call.limits.failures.take(call.ip)
-    journey = _journey(call.session, ctx, parsed) if outcome.code is not None else None
     auth = _tap_auth(call, parsed, outcome)
     page_uri = _with(parsed.page_uri, {AUTH_PARAM: auth}) if auth else parsed.page_uri
-    links = _page_links(parsed, page_uri)
+    response: Response
     if parsed.representation is Representation.JSON:
-        response: Response = JSONResponse(
-            _verdict_json(outcome, journey, parsed, page_uri), headers=CORS
-        )
+        summary = _summary(call.session, ctx, parsed) if outcome.code is not None else None
+        response = JSONResponse(_verdict_json(outcome, summary, parsed, page_uri), headers=CORS)
     else:
-        response = scan_page(request, parsed.lang, outcome, journey, links)
+        journey = _journey(call.session, ctx, parsed) if outcome.code is not None else None
+        response = scan_page(request, parsed.lang, outcome, journey, _page_links(parsed, page_uri))
     response.headers.update(_link_headers(parsed))
     response.headers["Cache-Control"] = NO_STORE
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
@@ -225,12 +224,12 @@ def _coordinates(form: _Form) -> tuple[float | None, float | None]:
 
 
 def _verdict_json(
-    outcome: ScanOutcome, journey: Journey | None, parsed: ResolverRequest, page_uri: str
+    outcome: ScanOutcome, summary: Summary | None, parsed: ResolverRequest, page_uri: str
 ) -> dict[str, Any]:
     body: dict[str, Any] = VerdictOut.of(outcome).model_dump(mode="json")
-    if journey is not None:
-        body["product"] = {"name": journey.product_name, "brand": journey.brand_name}
-        body["recall"] = journey.recall.model_dump(mode="json") if journey.recall else None
+    if summary is not None:
+        body["product"] = {"name": summary.product_name, "brand": summary.brand_name}
+        body["recall"] = summary.recall.model_dump(mode="json") if summary.recall else None
     body["links"] = {
         "page": page_uri,
         "linkset": _with(parsed.scanned_uri, {"linkType": "all"}),
@@ -256,6 +255,11 @@ def _authentic_journey(call: _Call, parsed: ResolverRequest) -> Journey:
 def _journey(session: Session, ctx: AppContext, parsed: ResolverRequest) -> Journey | None:
     service = JourneyService(session, ctx.settings, ctx.encryptor)
     return service.journey(parsed.gtin, parsed.lot, parsed.serial)
+
+
+def _summary(session: Session, ctx: AppContext, parsed: ResolverRequest) -> Summary | None:
+    service = JourneyService(session, ctx.settings, ctx.encryptor)
+    return service.summary(parsed.gtin, parsed.lot, parsed.serial)
 
 
 def _linkset(parsed: ResolverRequest, journey: Journey) -> Linkset:
