@@ -73,7 +73,8 @@ def test_unknown_and_malformed_parameters(client: TestClient, data: Dataset) -> 
     problem(client.get("/events?EQ_action=MOVE", headers=h), 400, QUERY_PARAMETER)
     problem(client.get("/events?GT_quantity=lots", headers=h), 400, QUERY_PARAMETER)
     problem(client.get("/events?EQ_ILMD_nope:field=1", headers=h), 400, QUERY_PARAMETER)
-    body = problem(client.get("/events?GE_sDev_CEL=1", headers=h), 400, QUERY_PARAMETER)
+    body = problem(client.get("/events?HASATTR_bizLocation=urn:x:a", headers=h), 400,
+                   QUERY_PARAMETER)  # fmt: skip
     assert "does not support" in body["detail"]
     both = "/events?eventCountLimit=1&maxEventCount=1"
     problem(client.get(both, headers=h), 400, QUERY_PARAMETER)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import pytest
 from sqlalchemy.orm import Session
 
-from factories.epcis_query import EX, Dataset, gtin14, make_dataset
+from factories.epcis_query import EX, Dataset, gtin14, make_dataset, store
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis.paging import PageTokens
 from livetrace.epcis.query import json_params, page_controls, parse_query, url_params
@@ -131,6 +131,80 @@ def test_sensor_values_with_unit_conversion(svc: EventQueryService, data: Datase
     assert names(svc, data, "GE_value_KEL=277.15&LE_value_KEL=277.15") == ["sense"]
     assert names(svc, data, "EQ_type=RelativeHumidity&GT_maxValue_CEL=0") == []
     assert names(svc, data, "GE_time=2026-10-01T00:00:00Z&EQ_type=Temperature") == ["sense"]
+
+
+def test_sensor_statistics_metadata_and_typed_values(
+    svc: EventQueryService, session: Session, data: Dataset
+) -> None:
+    data.events["lab"] = store(session, data.carrier.party, {
+        "type": "ObjectEvent", "eventTime": "2026-10-01T09:00:00+00:00",
+        "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "inspecting",
+        "epcList": data.items[:1],
+        "sensorElementList": [{
+            "sensorMetadata": {
+                "startTime": "2026-10-01T06:00:00Z", "endTime": "2026-10-01T08:00:00Z",
+                "dataProcessingMethod": "https://example.com/method/avg",
+                "bizRules": "https://example.com/rules/cold",
+            },
+            "sensorReport": [
+                {"type": "Temperature", "meanValue": 5.0, "sDev": 0.5, "percRank": 90,
+                 "percValue": 7.0, "uom": "CEL"},
+                {"type": "MassConcentration", "value": 0.2, "uom": "A93",
+                 "chemicalSubstance": "https://identifiers.org/inchikey:CZMRCDWAGMRECN-UGDNZRGBSA-N",
+                 "microorganism": "https://www.ncbi.nlm.nih.gov/taxonomy/1126011",
+                 "hexBinaryValue": "0a1f", "uriValue": "https://example.com/sample/9"},
+            ],
+        }],
+    })  # fmt: skip
+    # sDev converts by scale only: 0.5 °C spread = 0.9 °F spread; percValue as a value: 44.6 °F.
+    assert names(svc, data, "EQ_sDev_FAH=0.9") == ["lab"]
+    assert names(svc, data, "GT_sDev_CEL=0.5") == []
+    assert names(svc, data, "GE_percValue_FAH=44.6&LE_percValue_FAH=44.6") == ["lab"]
+    assert names(svc, data, "EQ_percRank=90&GE_percRank=50") == ["lab"]
+    assert names(svc, data, "LT_percRank=90") == []
+    assert names(
+        svc, data, "GE_startTime=2026-10-01T06:00:00Z&LT_endTime=2026-10-01T08:00:01Z"
+    ) == ["lab"]
+    assert names(svc, data, "GE_startTime=2026-10-01T06:00:01Z") == []
+    assert names(svc, data, "EQ_dataProcessingMethod=https://example.com/method/avg") == ["lab"]
+    assert names(svc, data, "EQ_bizRules=https://example.com/rules/cold") == ["lab"]
+    assert names(svc, data, "EQ_microorganism=https://www.ncbi.nlm.nih.gov/taxonomy/1126011"
+                 "&EQ_uriValue=https://example.com/sample/9") == ["lab"]  # fmt: skip
+    assert names(svc, data, "EQ_hexBinaryValue=0A1F") == ["lab"]
+    inchi = "https://identifiers.org/inchikey:CZMRCDWAGMRECN-UGDNZRGBSA-N"
+    assert names(svc, data, f"EQ_chemicalSubstance={inchi}") == ["lab"]
+    # Every sensor condition must hold for one report: the statistics and the substance are in
+    # different reports of the same element.
+    assert names(svc, data, f"EQ_chemicalSubstance={inchi}&GE_percRank=50") == []
+
+
+def test_extension_fields_inside_event_parts(
+    svc: EventQueryService, session: Session, data: Dataset
+) -> None:
+    data.events["parts"] = store(session, data.carrier.party, {
+        "type": "ObjectEvent", "eventTime": "2026-10-01T10:00:00+00:00",
+        "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "inspecting",
+        "epcList": data.items[:1],
+        "readPoint": {"id": data.dock, "ex:gate": "G4"},
+        "bizLocation": {"id": data.warehouse, "ex:zone": {"ex:shelf": 12}},
+        "errorDeclaration": {"declarationTime": "2026-10-02T00:00:00Z", "ex:ticket": "T-9"},
+        "sensorElementList": [{
+            "sensorMetadata": {"deviceID": "urn:example:dev:t9", "ex:firmware": "2.1"},
+            "sensorReport": [{"type": "Temperature", "value": 3, "uom": "CEL",
+                              "ex:calibrated": "2026-09-01T00:00:00Z"}],
+            "ex:batch": {"ex:lane": 3},
+        }],
+    })  # fmt: skip
+    assert names(svc, data, f"EQ_readPoint_{EX}gate=G4") == ["parts"]
+    assert names(svc, data, f"EQ_bizLocation_{EX}zone=G4") == []
+    assert names(svc, data, f"GE_INNER_bizLocation_{EX}shelf=12") == ["parts"]
+    assert names(svc, data, f"EQ_ERROR_DECLARATION_{EX}ticket=T-9") == ["parts"]
+    assert names(svc, data, f"EXISTS_SENSORMETADATA_{EX}firmware") == ["parts"]
+    assert names(svc, data, f"GT_SENSORREPORT_{EX}calibrated=2026-08-01T00:00:00Z") == ["parts"]
+    assert names(svc, data, f"LT_SENSORREPORT_{EX}calibrated=2026-08-01T00:00:00Z") == []
+    assert names(svc, data, f"EQ_INNER_SENSORELEMENT_{EX}lane=3") == ["parts"]
+    assert names(svc, data, f"EQ_SENSORELEMENT_{EX}lane=3") == []  # nested, so INNER_ only
+    assert names(svc, data, f"EQ_{EX}gate=G4") == []  # not an event-level extension
 
 
 def test_event_id_and_error_declarations(svc: EventQueryService, data: Dataset) -> None:

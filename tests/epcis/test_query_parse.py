@@ -87,8 +87,33 @@ def test_malformed_parameters_name_the_parameter(query: str, message: str) -> No
 
 
 def test_standard_but_unindexed_parameters_are_refused_distinctly() -> None:
-    with pytest.raises(UnsupportedQueryParameterError, match="EQ_microorganism"):
-        parse("EQ_microorganism=urn:x")
+    with pytest.raises(UnsupportedQueryParameterError, match="EQ_ATTR_bizLocation_ex:a"):
+        parse("EQ_ATTR_bizLocation_ex:a=x")
+    with pytest.raises(UnsupportedQueryParameterError, match="HASATTR_bizLocation"):
+        parse("HASATTR_bizLocation=ex:attr")
+
+
+def test_extension_fields_inside_parts() -> None:
+    (point,) = parse("EQ_readPoint_https://ns.example.com/gate=G4")
+    assert point == FieldCompare("rp", ("https://ns.example.com/gate",), "EQ", ("G4",))
+    (report,) = parse("EXISTS_INNER_SENSORREPORT_urn:x:calibrated")
+    assert report == FieldCompare("inner_sr", ("urn:x:calibrated",), "EXISTS")
+    with pytest.raises(QueryParameterError, match="namespace prefix 'ex' is unknown"):
+        parse("EQ_ERROR_DECLARATION_ex:ticket=1")
+
+
+def test_sensor_statistics_and_metadata_parameters() -> None:
+    (sensor,) = parse("GE_sDev_FAH=1&LT_percRank=50&GE_startTime=2026-10-01T00:00:00Z"
+                      "&EQ_hexBinaryValue=0a1f|FF&EQ_microorganism=urn:x")  # fmt: skip
+    assert isinstance(sensor, SensorReportMatch)
+    assert set(sensor.conditions) >= {
+        SensorCompare("s_dev", "GE", (Decimal(1),), "FAH"),
+        SensorCompare("perc_rank", "LT", (Decimal(50),)),
+        SensorCompare("hex_binary_value", "EQ", ("0A1F", "FF")),
+        SensorCompare("microorganism", "EQ", ("urn:x",)),
+    }
+    with pytest.raises(QueryParameterError, match="GE_percRank takes exactly one value"):
+        parse("GE_percRank=1|2")
 
 
 def test_json_params_and_page_controls() -> None:

@@ -7,9 +7,9 @@ import hmac
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -162,3 +162,117 @@ def test_subscription_controls_and_lifecycle(
     gone = client.get(sub, headers=h)
     assert gone.status_code == 404
     assert gone.json()["type"] == "epcisException:NoSuchSubscriptionException"
+
+
+# --- scheduled subscriptions ---------------------------------------------------------------------
+
+
+def subscribe_scheduled(
+    client: TestClient, data: Dataset, receiver: Receiver, since: str, **controls: Any
+) -> dict[str, Any]:
+    query = {"name": "hourly", "query": {"EQ_bizStep": ["shipping", "receiving"]}}
+    assert client.post("/queries", json=query, headers=data.carrier.headers).status_code == 201
+    body = {"dest": receiver.url, "signatureToken": TOKEN, "initialRecordTime": since, **controls}
+    resp = client.post("/queries/hourly/subscriptions", json=body, headers=data.carrier.headers)
+    assert resp.status_code == 201, resp.text
+    made: dict[str, Any] = resp.json()
+    return made
+
+
+def at(when: datetime) -> Callable[[], datetime]:
+    return lambda: when
+
+
+def test_scheduled_subscription_delivers_what_is_new_at_each_run(
+    client: TestClient, ctx: AppContext, session: Session, data: Dataset, receiver: Receiver,
+    http: httpx.Client,
+) -> None:  # fmt: skip
+    made = subscribe_scheduled(client, data, receiver, "2000-01-01T00:00:00Z",
+                               schedule={"minute": "0"})  # fmt: skip
+    assert made["stream"] is False and made["schedule"] == {"minute": "0"}
+    due = datetime.fromisoformat(made["nextRunAt"])
+    assert (due.minute, due.second) == (0, 0)
+
+    def worker(now: datetime) -> SubscriptionWorker:
+        return SubscriptionWorker(ctx.sessions, ctx.encryptor, http=http, clock=at(now))
+
+    assert worker(due - timedelta(seconds=1)).run_once() == 0 and receiver.posts == []
+    assert worker(due).run_once() == 1
+    headers, body = receiver.posts[0]
+    expected = "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["GS1-Signature"] == expected
+    doc = receiver.documents()[0]
+    assert doc["epcisBody"]["queryResults"]["subscriptionID"] == made["subscriptionID"]
+    assert event_ids(doc) == [data.events["ship"].event_id, data.events["receive"].event_id]
+    assert worker(due).run_once() == 0 and len(receiver.posts) == 1  # run drained: wait an hour
+    sub_url = f"/queries/hourly/subscriptions/{made['subscriptionID']}"
+    shown = client.get(sub_url, headers=data.carrier.headers).json()
+    assert shown["nextRunAt"] == (due + timedelta(hours=1)).isoformat()
+
+    later = store(session, data.carrier.party, {
+        "type": "ObjectEvent", "eventTime": "2026-10-02T08:00:00+08:00",
+        "eventTimeZoneOffset": "+08:00", "action": "OBSERVE", "bizStep": "shipping",
+        "epcList": data.items[:1],
+    })  # fmt: skip
+    session.commit()
+    assert worker(due + timedelta(minutes=30)).run_once() == 0  # recorded, but not yet due
+    receiver.status = 503
+    assert worker(due + timedelta(hours=1)).run_once() == 0
+    sub = session.get(Subscription, uuid.UUID(made["subscriptionID"]))
+    assert sub is not None and sub.failures == 1 and sub.last_log_index >= 0
+
+    # A restarted worker retries after the backoff and sends what the receiver has not taken.
+    receiver.status = 200
+    assert worker(due + timedelta(hours=1, minutes=11)).run_once() == 1
+    assert event_ids(receiver.documents()[-1]) == [later.event_id]
+    session.refresh(sub)
+    assert sub.failures == 0 and sub.last_log_index == later.log_index
+    assert worker(due + timedelta(hours=1, minutes=11)).run_once() == 0
+    # Nothing new at the next run and no reportIfEmpty: nothing is sent.
+    assert worker(due + timedelta(hours=2)).run_once() == 0 and len(receiver.posts) == 3
+
+
+def test_scheduled_subscription_reports_empty_runs_when_asked(
+    client: TestClient, ctx: AppContext, data: Dataset, receiver: Receiver, http: httpx.Client
+) -> None:
+    future = (utcnow() + timedelta(days=30)).isoformat()
+    made = subscribe_scheduled(client, data, receiver, future,
+                               schedule={"second": "0"}, reportIfEmpty=True)  # fmt: skip
+    due = datetime.fromisoformat(made["nextRunAt"])
+    assert made["reportIfEmpty"] is True
+
+    def worker(now: datetime) -> SubscriptionWorker:
+        return SubscriptionWorker(ctx.sessions, ctx.encryptor, http=http, clock=at(now))
+
+    assert worker(due).run_once() == 1
+    assert event_ids(receiver.documents()[0]) == []
+    headers, body = receiver.posts[0]
+    assert (
+        headers["GS1-Signature"]
+        == "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    )
+    assert worker(due).run_once() == 0  # one report per run
+    assert worker(due + timedelta(minutes=1)).run_once() == 1 and len(receiver.posts) == 2
+
+
+@pytest.mark.parametrize(
+    ("controls", "message"),
+    [
+        ({"schedule": {"hour": "25"}}, "schedule.hour: 25 is outside 0 through 23"),
+        ({"schedule": {"minute": "[40-20]"}}, "schedule.minute: range [40-20] runs backwards"),
+        ({"schedule": {"hour": "1"}, "stream": True}, "either a schedule or stream=true"),
+        ({"schedule": {}}, "give at least one of second, minute"),
+        ({"schedule": {"dayOfMonth": "31", "month": "4"}}, "never fall on one day"),
+        ({"stream": True, "reportIfEmpty": True}, "reportIfEmpty applies to scheduled"),
+    ],
+)
+def test_schedule_controls_are_checked(
+    client: TestClient, data: Dataset, receiver: Receiver, controls: dict[str, Any], message: str
+) -> None:
+    h = data.carrier.headers
+    client.post("/queries", json={"name": "q", "query": {}}, headers=h)
+    resp = client.post("/queries/q/subscriptions", json={"dest": receiver.url, **controls},
+                       headers=h)  # fmt: skip
+    assert resp.status_code == 400
+    assert resp.json()["type"] == "epcisException:SubscriptionControlsException"
+    assert message in resp.text

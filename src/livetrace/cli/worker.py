@@ -18,7 +18,7 @@ def subscriptions(
     interval: float = typer.Option(1.0, min=0.1, help="Seconds to wait when nothing was due."),
     batch: int = typer.Option(100, min=1, max=1000, help="Events per webhook request."),
 ) -> None:
-    """Deliver new events of EPCIS query subscriptions to their webhooks (signed, with retries)."""
+    """Deliver EPCIS query subscriptions (stream and scheduled) to webhooks (signed, retried)."""
     ctx = context()
     worker = SubscriptionWorker(ctx.sessions, ctx.encryptor, batch=batch)
     if once:

@@ -3,7 +3,10 @@
 Choices: identifiers are stored in their canonical Digital Link form (`identifiers.py`) next to
 the captured form; ILMD and extension members are flattened with their full IRI names — top-level
 members under `ilmd`/`ext`, nested members (any depth) under `inner_ilmd`/`inner_ext`, matching
-the EQ_/EQ_INNER_ query parameter families. Numeric values are kept as numbers and as text.
+the EQ_/EQ_INNER_ query parameter families. Extension members of the read point, business
+location, error declaration and sensor elements, metadata and reports are flattened the same way
+under the short sections of `PART_SECTIONS` (`rp`, `inner_rp`, …). Numeric values are kept as
+numbers and as text.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from livetrace.kit.clock import ensure_utc
 EPC_ROLES = ("epcList", "parentID", "childEPCs", "inputEPCList", "outputEPCList")
 QUANTITY_ROLES = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
+# Query parameter infix -> stored section (short: `inner_` + section fits the column).
+PART_SECTIONS = {"readPoint": "rp", "bizLocation": "bl", "ERROR_DECLARATION": "ed",
+                 "SENSORELEMENT": "se", "SENSORMETADATA": "sm", "SENSORREPORT": "sr"}  # fmt: skip
 _EPC_FIELDS = {"epcList": "epc_list", "childEPCs": "child_epcs", "inputEPCList": "input_epc_list",
                "outputEPCList": "output_epc_list"}  # fmt: skip
 _QUANTITY_FIELDS = {"quantityList": "quantity_list", "childQuantityList": "child_quantity_list",
@@ -63,12 +69,16 @@ class FieldRow:
 
 @dataclass(frozen=True, slots=True)
 class SensorRow:
-    """One sensor report."""
+    """One sensor report, with what its element's metadata says about it."""
 
     position: int
     element: int
     report: m.SensorReport
     time: datetime | None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    data_processing_method: str | None = None
+    biz_rules: str | None = None
 
 
 def epc_rows(event: m.EpcisEvent) -> list[EpcRow]:
@@ -98,24 +108,46 @@ def link_rows(event: m.EpcisEvent) -> list[LinkRow]:
 
 
 def field_rows(event: m.EpcisEvent) -> list[FieldRow]:
-    """ILMD and extension members, flattened with full IRI names."""
+    """ILMD and extension members (of the event and of its parts), flattened with full IRIs."""
     prefixes = dict(event.namespaces)
     rows: list[FieldRow] = []
     ilmd = getattr(event, "ilmd", None)
-    for section, members in (("ilmd", ilmd or ()), ("ext", event.extensions)):
+    for section, members in (("ilmd", ilmd or ()), ("ext", event.extensions), *_parts(event)):
         for key, value in members:
             _flatten(rows, section, _iri(key, prefixes), value, prefixes, top=True)
     return rows
 
 
+def _parts(event: m.EpcisEvent) -> list[tuple[str, m.Extensions]]:
+    """The extension members of the event's parts, by section (only parts that have some)."""
+    parts: list[tuple[str, Any]] = [
+        ("rp", event.read_point),
+        ("bl", event.biz_location),
+        ("ed", event.error_declaration),
+    ]
+    for element in event.sensor_element_list or ():
+        parts += [("se", element), ("sm", element.sensor_metadata)]
+        parts += [("sr", report) for report in element.sensor_report]
+    return [(section, part.extensions) for section, part in parts if part and part.extensions]
+
+
 def sensor_rows(event: m.EpcisEvent) -> list[SensorRow]:
-    """Every sensor report, with its time (the report's, else the element's metadata time)."""
+    """Every sensor report; time, processing method and rules are the report's, else the
+    element metadata's; start and end time come from the metadata."""
     rows: list[SensorRow] = []
     for e, element in enumerate(event.sensor_element_list or ()):
-        meta_time = element.sensor_metadata.time if element.sensor_metadata else None
-        for report in element.sensor_report:
-            rows.append(SensorRow(len(rows), e, report, parse_time(report.time or meta_time)))
+        meta = element.sensor_metadata or _NO_METADATA
+        start, end = parse_time(meta.start_time), parse_time(meta.end_time)
+        for r in element.sensor_report:
+            rows.append(SensorRow(
+                len(rows), e, r, parse_time(r.time or meta.time), start, end,
+                r.data_processing_method or meta.data_processing_method,
+                r.biz_rules or meta.biz_rules,
+            ))  # fmt: skip
     return rows
+
+
+_NO_METADATA = m.SensorMetadata()
 
 
 def _iri(key: str, prefixes: dict[str, str]) -> str:

@@ -148,6 +148,17 @@ class EpcisSensorReport(Base):
     boolean_value: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     component: Mapped[str | None] = mapped_column(String(URI), nullable=True)
     exception: Mapped[str | None] = mapped_column(String(URI), nullable=True)
+    s_dev: Mapped[float | None] = mapped_column(Float, nullable=True)
+    perc_rank: Mapped[float | None] = mapped_column(Float, nullable=True)
+    perc_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    start_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    data_processing_method: Mapped[str | None] = mapped_column(String(URI), nullable=True)
+    biz_rules: Mapped[str | None] = mapped_column(String(URI), nullable=True)
+    microorganism: Mapped[str | None] = mapped_column(String(URI), nullable=True)
+    chemical_substance: Mapped[str | None] = mapped_column(String(URI), nullable=True)
+    hex_binary_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    uri_value: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class CaptureJob(Base):

@@ -284,7 +284,8 @@ def _persistent(name: str, values: Sequence[str]) -> DocumentListIn:
 
 
 def _sensor_time(name: str, values: Sequence[str]) -> SensorCompare:
-    return SensorCompare("time", name[:2], (_time(name, values),))
+    attr = {"time": "time", "startTime": "start_time", "endTime": "end_time"}[name[3:]]
+    return SensorCompare(attr, name[:2], (_time(name, values),))
 
 
 def _sensor_in(name: str, values: Sequence[str]) -> SensorCompare:
@@ -292,6 +293,8 @@ def _sensor_in(name: str, values: Sequence[str]) -> SensorCompare:
     items = _nonempty(name, values)
     if attr == "type":
         items = tuple(cbv.MEASUREMENT_TYPE.to_bare(v) for v in items)
+    elif attr == "hex_binary_value":  # hexBinary is case-insensitive; the index holds upper case
+        items = tuple(v.upper() for v in items)
     return SensorCompare(attr, "EQ", items)
 
 
@@ -336,7 +339,10 @@ _MATCH_ROLES: dict[str, tuple[tuple[str, ...], bool]] = {
     "MATCH_anyEPCClass": (QUANTITY_ROLES, True),
 }
 _SENSOR_ATTR = {"EQ_type": "type", "EQ_deviceID": "device_id", "EQ_stringValue": "string_value",
-                "EQ_exception": "exception", "EQ_component": "component"}  # fmt: skip
+                "EQ_exception": "exception", "EQ_component": "component",
+                "EQ_dataProcessingMethod": "data_processing_method", "EQ_bizRules": "biz_rules",
+                "EQ_microorganism": "microorganism", "EQ_chemicalSubstance": "chemical_substance",
+                "EQ_hexBinaryValue": "hex_binary_value", "EQ_uriValue": "uri_value"}  # fmt: skip
 
 _SIMPLE: dict[str, Any] = {
     "eventType": _event_types,
@@ -351,8 +357,8 @@ _SIMPLE: dict[str, Any] = {
     "EQ_persistentDisposition_set": _persistent,
     "EQ_persistentDisposition_unset": _persistent,
     "EXISTS_sensorElementList": _sensor_present,
-    "GE_time": _sensor_time,
-    "LT_time": _sensor_time,
+    **dict.fromkeys(("GE_time", "LT_time", "GE_startTime", "LT_startTime", "GE_endTime",
+                     "LT_endTime"), _sensor_time),
     "EQ_booleanValue": _sensor_boolean,
     **dict.fromkeys(("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime", "GE_errorDeclarationTime", "LT_errorDeclarationTime", "GE_errorDeclaration_Time", "LT_errorDeclaration_Time"), _time_bound),
     **dict.fromkeys(("EQ_readPoint", "WD_readPoint", "EQ_bizLocation", "WD_bizLocation"), _locations),

@@ -1,8 +1,10 @@
 """Query parameter families whose names carry a variable part. Pure.
 
 `EQ_bizTransaction_<type>`, `EQ_source_<type>`, `EQ_destination_<type>`; ILMD and extension
-fields (`EQ_ILMD_<field>`, `GT_INNER_<field>`, `EXISTS_<field>` …); sensor values with a unit
-(`GE_maxValue_CEL`); quantities with a unit (`GE_quantity_KGM`). Standard families whose data
+fields (`EQ_ILMD_<field>`, `GT_INNER_<field>`, `EXISTS_<field>` …), also inside the read point,
+business location, error declaration and sensor parts (`EQ_readPoint_<field>`,
+`EXISTS_INNER_SENSORREPORT_<field>` …); sensor values with a unit (`GE_maxValue_CEL`, `EQ_sDev_FAH`)
+and `percRank`; quantities with a unit (`GE_quantity_KGM`). Standard families whose data
 this repository does not index are recognised and refused with `UnsupportedQueryParameterError`,
 so a client can tell "not supported here" from "misspelt".
 """
@@ -16,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from livetrace.epcis import cbv
-from livetrace.epcis.index import parse_time
+from livetrace.epcis.index import PART_SECTIONS, parse_time
 from livetrace.epcis.namespaces import GS1_PREFIXES
 from livetrace.epcis.query_types import (
     FieldCompare,
@@ -35,15 +37,9 @@ _LINK_VOCAB = {
     "destination": cbv.SOURCE_DEST_TYPE,
 }
 _SENSOR_VALUES = {"value": "value", "minValue": "min_value", "maxValue": "max_value",
-                  "meanValue": "mean_value"}  # fmt: skip
-_UNSUPPORTED = re.compile(
-    r"(?:(?:EQ|GT|GE|LT|LE|EXISTS)_(?:INNER_)?(?:ERROR_DECLARATION|SENSORELEMENT|SENSORMETADATA"
-    r"|SENSORREPORT|readPoint|bizLocation)_.+"
-    r"|HASATTR_.+|EQ_ATTR_.+|(?:GE|LT)_(?:startTime|endTime)"
-    r"|(?:GE|LT|GT|LE)_percRank|(?:EQ|GT|GE|LT|LE)_(?:sDev|percValue)_[A-Z0-9]{2,4}"
-    r"|EQ_(?:dataProcessingMethod|microorganism|chemicalSubstance|bizRules|hexBinaryValue"
-    r"|uriValue))"
-)
+                  "meanValue": "mean_value", "sDev": "s_dev", "percValue": "perc_value"}  # fmt: skip
+_UNSUPPORTED = re.compile(r"HASATTR_.+|EQ_ATTR_.+")
+_PART = "|".join(PART_SECTIONS)
 
 
 def _links(name: str, match: re.Match[str], values: list[str], _: Mapping[str, str]) -> LinkIn:
@@ -62,6 +58,15 @@ def _sensor_value(
     return SensorCompare(_SENSOR_VALUES[attr], op, numbers, uom)
 
 
+def _perc_rank(
+    name: str, match: re.Match[str], values: list[str], _: Mapping[str, str]
+) -> SensorCompare:
+    op = match.group(1)
+    return SensorCompare(
+        "perc_rank", op, tuple(_number(name, v) for v in _values(name, op, values))
+    )
+
+
 def _quantity(
     name: str, match: re.Match[str], values: list[str], _: Mapping[str, str]
 ) -> QuantityCompare:
@@ -73,7 +78,27 @@ def _field(
     name: str, match: re.Match[str], values: list[str], scope: Mapping[str, str]
 ) -> FieldCompare:
     op, inner, ilmd, field_name = match.groups()
-    section = ("inner_" if inner else "") + ("ilmd" if ilmd else "ext")
+    return _field_compare(name, op, ("inner_" if inner else "") + ("ilmd" if ilmd else "ext"),
+                          field_name, values, scope=scope)  # fmt: skip
+
+
+def _part_field(
+    name: str, match: re.Match[str], values: list[str], scope: Mapping[str, str]
+) -> FieldCompare:
+    op, inner, part, field_name = match.groups()
+    section = ("inner_" if inner else "") + PART_SECTIONS[part]
+    return _field_compare(name, op, section, field_name, values, scope=scope)
+
+
+def _field_compare(
+    name: str,
+    op: str,
+    section: str,
+    field_name: str,
+    values: list[str],
+    *,
+    scope: Mapping[str, str],
+) -> FieldCompare:
     names = field_names(name, field_name, scope)
     if op == "EXISTS":
         return FieldCompare(section, names, "EXISTS")
@@ -134,8 +159,16 @@ def _number(name: str, text: str) -> Decimal:
 
 FAMILIES: tuple[tuple[re.Pattern[str], Family], ...] = (
     (re.compile(r"EQ_(bizTransaction|source|destination)_([a-z][a-zA-Z0-9_]*)"), _links),
+    (
+        re.compile(r"(EQ|GT|GE|LT|LE|EXISTS)_(INNER_)?(" + _PART + r")_([^_\s][^\s]*:[^\s]+)"),
+        _part_field,
+    ),
     (_UNSUPPORTED, _unsupported),
-    (re.compile(_OP + r"_(value|minValue|maxValue|meanValue)_([A-Z0-9]{2,4})"), _sensor_value),
+    (
+        re.compile(_OP + r"_(value|minValue|maxValue|meanValue|sDev|percValue)_([A-Z0-9]{2,4})"),
+        _sensor_value,
+    ),
+    (re.compile(_OP + r"_percRank"), _perc_rank),
     (re.compile(_OP + r"_quantity_([A-Z0-9]{2,4})"), _quantity),
     (re.compile(r"(EQ|GT|GE|LT|LE|EXISTS)_(INNER_)?(ILMD_)?([^_\s][^\s]*:[^\s]+)"), _field),
 )

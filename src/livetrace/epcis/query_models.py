@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Uuid,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livetrace.epcis.models import URI
@@ -51,6 +61,8 @@ class Subscription(Base):
     delivery resumes after it. `min_record_time` is the standard's "minRecordTime": only events
     recorded at or after it are considered (the initial record time, then the last delivered
     record time). `secret` is the client's signature token, sealed with the deployment key.
+    A scheduled subscription keeps its `schedule` (the standard's JSON object) and `run_due_at`,
+    the run time it is serving or waiting for; a stream subscription has neither.
     """
 
     __tablename__ = "epcis_subscription"
@@ -75,4 +87,9 @@ class Subscription(Base):
         UTCDateTime(), nullable=False, default=utcnow, index=True
     )
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
+    report_if_empty: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    run_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

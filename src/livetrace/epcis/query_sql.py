@@ -123,15 +123,25 @@ def _number(column: Any, op: str, value: Decimal) -> ColumnElement[bool]:
 
 
 def _measure(
-    column: Any, uom_column: Any, op: str, values: Sequence[Decimal], uom: str | None
+    column: Any,
+    uom_column: Any,
+    op: str,
+    values: Sequence[Decimal],
+    uom: str | None,
+    *,
+    spread: bool = False,
 ) -> ColumnElement[bool]:
-    """A value compared in `uom`: converted into every stored unit of the same dimension."""
+    """A value compared in `uom`: converted into every stored unit of the same dimension.
+
+    A `spread` (standard deviation) is a difference of values, so it converts by the units'
+    scale alone: a 1.8 °F spread is a 1 °C spread, not -16.8 °C.
+    """
     if uom is None:
         return or_(*(_number(column, op, v) for v in values))
     targets = [u for u in units.UNITS if units.convertible(uom, u)] or [uom]
     branches = []
     for target in targets:
-        converted = [units.convert(v, uom, target) if target != uom else v for v in values]
+        converted = [_convert(v, uom, target, spread=spread) for v in values]
         branches.append(
             and_(uom_column == target, or_(*(_number(column, op, c) for c in converted)))
         )
@@ -165,11 +175,22 @@ def _typed_equal(text: str) -> list[ColumnElement[bool]]:
     return [_number(FIELD.value_num, "EQ", number)] if number.is_finite() else []
 
 
+def _convert(value: Decimal, source: str, target: str, *, spread: bool) -> Decimal:
+    if target == source:
+        return value
+    if spread:
+        return units.convert(value, source, target) - units.convert(0, source, target)
+    return units.convert(value, source, target)
+
+
 def _sensor(cond: SensorCompare) -> ColumnElement[bool]:
-    if cond.attr == "time":
-        return compare(SENSOR.time, cond.op, cond.values[0])
-    if cond.attr in ("value", "min_value", "max_value", "mean_value"):
-        return _measure(SENSOR[cond.attr], SENSOR.uom, cond.op, cond.values, cond.uom)
+    if cond.attr in ("time", "start_time", "end_time"):
+        return compare(SENSOR[cond.attr], cond.op, cond.values[0])
+    if cond.attr in ("value", "min_value", "max_value", "mean_value", "perc_value", "s_dev"):
+        return _measure(SENSOR[cond.attr], SENSOR.uom, cond.op, cond.values, cond.uom,
+                        spread=cond.attr == "s_dev")  # fmt: skip
+    if cond.attr == "perc_rank":
+        return or_(*(_number(SENSOR.perc_rank, cond.op, v) for v in cond.values))
     if cond.attr == "boolean_value":
         return SENSOR.boolean_value == cond.values[0]  # type: ignore[no-any-return]
     return SENSOR[cond.attr].in_(cond.values)

@@ -8,6 +8,11 @@ acknowledges every event in the body: the subscription's position moves past the
 (or no answer) leaves the position where it was and schedules a retry with exponential backoff,
 so after a restart delivery resumes from the last acknowledged event. The subscription reads with
 the visibility of the party that created it.
+
+A subscription either streams (`stream: true`: delivered as soon as events are recorded) or runs
+on the standard's `schedule` (`epcis/schedule.py`): at each run time the events recorded since
+the last acknowledged delivery are sent, in batches; a run with nothing new sends an empty result
+only when `reportIfEmpty` is set.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from livetrace.epcis.query_types import (
     QueryNameExistsError,
     QueryParameterError,
 )
+from livetrace.epcis.schedule import ScheduleError, parse_schedule, upcoming
 from livetrace.identity.errors import AccessDeniedError
 from livetrace.identity.policy import Principal, require_scope
 from livetrace.identity.roles import Scope
@@ -70,6 +76,7 @@ class SubscriptionRequest:
     stream: bool = False
     initial_record_time: datetime | None = None
     schedule: dict[str, Any] | None = None
+    report_if_empty: bool = False
     epc_format: EpcFormat = EpcFormat.DIGITAL_LINK
 
 
@@ -134,15 +141,19 @@ class NamedQueryService:
     def subscribe(
         self, principal: Principal, name: str, req: SubscriptionRequest, now: datetime | None = None
     ) -> Subscription:
-        """A new stream subscription to a named query."""
+        """A new stream or scheduled subscription to a named query."""
         require_scope(principal, Scope.READ)
         query = self.get(name)
         _check_request(req)
-        start = req.initial_record_time or now or utcnow()
+        created = now or utcnow()
+        start = req.initial_record_time or created
+        first_run = _first_run(req.schedule, created) if req.schedule is not None else None
         sub = Subscription(
             id=uuid.uuid4(), query_id=query.id, party_id=principal.party_id, dest=req.dest,
             epc_format=req.epc_format.value, active=True, initial_record_time=start,
-            min_record_time=start, last_log_index=-1, failures=0, next_attempt_at=start,
+            min_record_time=start, last_log_index=-1, failures=0,
+            next_attempt_at=first_run or start, schedule=req.schedule,
+            report_if_empty=req.report_if_empty, run_due_at=first_run,
         )  # fmt: skip
         if req.signature_token:
             sub.secret = self.encryptor.encrypt(req.signature_token.encode(), bind_to=str(sub.id))
@@ -200,18 +211,38 @@ class DeliveryService:
         after = PageKey(None, sub.last_log_index, 0)
         return self.repo.page(parsed, self._visibility(sub), after, limit)
 
-    def acknowledged(self, sub: Subscription, last: StoredEvent, now: datetime) -> None:
-        """The receiver took everything up to `last`."""
-        sub.last_log_index = last.log_index
-        sub.min_record_time = max(sub.min_record_time, last.record_time)
+    def acknowledged(self, sub: Subscription, last: StoredEvent | None, now: datetime) -> None:
+        """The receiver took everything up to `last` (None: an empty scheduled report)."""
+        if last is not None:
+            sub.last_log_index = last.log_index
+            sub.min_record_time = max(sub.min_record_time, last.record_time)
         sub.last_notified_at, sub.failures, sub.last_error = now, 0, None
-        sub.next_attempt_at = now
+        if last is None:
+            self._next_run(sub, now)
+        else:
+            sub.next_attempt_at = now  # more may be waiting: read the next batch at once
         self.session.flush()
 
     def idle(self, sub: Subscription, now: datetime, wait: timedelta) -> None:
-        """Nothing new: look again after `wait`."""
-        sub.next_attempt_at = now + wait
+        """Nothing new: a stream looks again after `wait`, a schedule at its next run."""
+        if sub.schedule is None:
+            sub.next_attempt_at = now + wait
+        else:
+            self._next_run(sub, now)
         self.session.flush()
+
+    def report_empty(self, sub: Subscription) -> bool:
+        """Whether a scheduled run with nothing new must still notify (`reportIfEmpty`)."""
+        if sub.schedule is None or not sub.report_if_empty or sub.run_due_at is None:
+            return False
+        return sub.last_notified_at is None or sub.last_notified_at < sub.run_due_at
+
+    def _next_run(self, sub: Subscription, now: datetime) -> None:
+        """The current scheduled run is done: wait for the next one (missed runs merge)."""
+        after = max(now, sub.run_due_at) if sub.run_due_at is not None else now
+        # Stored schedules were checked when subscribing, so they parse and have a next run.
+        due = upcoming(parse_schedule(sub.schedule or {}), after)
+        sub.run_due_at = sub.next_attempt_at = due
 
     def failed(self, sub: Subscription, error: str, now: datetime) -> None:
         """Delivery failed: keep the position, back off exponentially."""
@@ -230,15 +261,27 @@ def _check_request(req: SubscriptionRequest) -> None:
     parts = urlsplit(req.dest)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SubscriptionControlsError("dest must be an http or https URL", field="dest")
-    if req.schedule:
+    if req.schedule is not None and req.stream:
         raise SubscriptionControlsError(
-            "scheduled subscriptions are not supported; subscribe with stream=true",
-            field="schedule",
+            "give either a schedule or stream=true, not both", field="schedule"
         )
-    if not req.stream:
+    if req.schedule is None and not req.stream:
         raise SubscriptionControlsError(
-            "set stream to true: events are pushed as they are captured", field="stream"
+            "give a schedule, or set stream to true to receive events as they are captured",
+            field="stream",
         )
+    if req.stream and req.report_if_empty:
+        raise SubscriptionControlsError(
+            "reportIfEmpty applies to scheduled subscriptions only", field="reportIfEmpty"
+        )
+
+
+def _first_run(schedule: dict[str, Any], created: datetime) -> datetime:
+    """The first run time after `created`; SubscriptionControlsError for a bad schedule."""
+    try:
+        return upcoming(parse_schedule(schedule), created)
+    except ScheduleError as exc:
+        raise SubscriptionControlsError(str(exc), field=exc.field) from exc
 
 
 def _require_owner(principal: Principal, owner: uuid.UUID | None) -> None:

@@ -141,6 +141,12 @@ def _sensor(pk: uuid.UUID, r: index.SensorRow) -> dict[str, Any]:
         "min_value": _num(rep.min_value), "max_value": _num(rep.max_value),
         "mean_value": _num(rep.mean_value), "uom": rep.uom, "string_value": rep.string_value,
         "boolean_value": rep.boolean_value, "component": rep.component, "exception": rep.exception,
+        "s_dev": _num(rep.s_dev), "perc_rank": _num(rep.perc_rank),
+        "perc_value": _num(rep.perc_value), "start_time": r.start_time, "end_time": r.end_time,
+        "data_processing_method": r.data_processing_method, "biz_rules": r.biz_rules,
+        "microorganism": rep.microorganism, "chemical_substance": rep.chemical_substance,
+        "hex_binary_value": rep.hex_binary_value.upper() if rep.hex_binary_value else None,
+        "uri_value": rep.uri_value,
     }  # fmt: skip
 
 

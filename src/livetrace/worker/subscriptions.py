@@ -4,6 +4,8 @@ Each round claims the due subscriptions (a lease keeps other workers off them), 
 batch after the acknowledged position in its own transaction, POSTs it outside any transaction,
 and records the outcome in a third: acknowledged on 2xx, otherwise a retry with backoff. All state
 lives in the database, so a restarted worker resumes from the last acknowledged event.
+Scheduled subscriptions fall due at their run times and are then drained batch by batch; a run
+with nothing new sends an empty result only when the subscription asked for `reportIfEmpty`.
 """
 
 from __future__ import annotations
@@ -41,13 +43,13 @@ IDLE = timedelta(seconds=1)
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """A batch ready to send: where, what, and the last event it acknowledges."""
+    """A batch ready to send: where, what, and the last event it acknowledges (None: empty)."""
 
     subscription_id: uuid.UUID
     dest: str
     body: bytes
     headers: dict[str, str]
-    last: StoredEvent
+    last: StoredEvent | None
 
 
 class SubscriptionWorker:
@@ -108,7 +110,7 @@ class SubscriptionWorker:
             if sub is None or query is None:
                 return None
             rows = svc.next_batch(sub, query, self.batch)
-            if not rows:
+            if not rows and not svc.report_empty(sub):
                 svc.idle(sub, self.clock(), IDLE)
                 return None
             return self._delivery(session, sub, query, rows)
@@ -123,7 +125,7 @@ class SubscriptionWorker:
         secret = NamedQueryService(session, self.encryptor).secret(sub)
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, body)
-        return Delivery(sub.id, sub.dest, body, headers, rows[-1])
+        return Delivery(sub.id, sub.dest, body, headers, rows[-1] if rows else None)
 
     def _post(self, delivery: Delivery) -> str | None:
         """None when the receiver acknowledged (2xx), else what went wrong."""

@@ -252,21 +252,26 @@ def run_query(name: str, call: CallDep) -> Response:
 
 
 def _subscription_out(name: str, sub: Subscription) -> dict[str, Any]:
-    return {
-        "subscriptionID": str(sub.id), "queryName": name, "dest": sub.dest, "stream": True,
-        "createdAt": sub.created_at.isoformat(), "epcFormat": sub.epc_format,
-        "initialRecordTime": sub.initial_record_time.isoformat(),
+    out: dict[str, Any] = {
+        "subscriptionID": str(sub.id), "queryName": name, "dest": sub.dest,
+        "stream": sub.schedule is None, "createdAt": sub.created_at.isoformat(),
+        "epcFormat": sub.epc_format, "initialRecordTime": sub.initial_record_time.isoformat(),
         "minRecordTime": sub.min_record_time.isoformat(),
         "lastNotifiedAt": sub.last_notified_at.isoformat() if sub.last_notified_at else None,
     }  # fmt: skip
+    if sub.schedule is not None:
+        out["schedule"], out["reportIfEmpty"] = sub.schedule, sub.report_if_empty
+        out["nextRunAt"] = sub.run_due_at.isoformat() if sub.run_due_at else None
+    return out
 
 
 @router.post("/queries/{name}/subscriptions", status_code=status.HTTP_201_CREATED)
 def subscribe(name: str, body: SubscriptionIn, call: CallDep) -> Response:
-    """Subscribe a webhook (`dest`) to new events matching the query (`stream: true`)."""
+    """Subscribe a webhook (`dest`) to the query: `stream: true` or a `schedule`."""
     req = SubscriptionRequest(
         dest=body.dest, signature_token=body.signatureToken, stream=body.stream,
-        initial_record_time=body.initialRecordTime, schedule=body.schedule, epc_format=call.fmt,
+        initial_record_time=body.initialRecordTime, schedule=body.schedule,
+        report_if_empty=body.reportIfEmpty, epc_format=call.fmt,
     )  # fmt: skip
     sub = _named(call.session, call.ctx).subscribe(call.principal, name, req)
     headers = {"Location": f"/queries/{name}/subscriptions/{sub.id}"}
