@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from livetrace.epcis import model as m
@@ -47,8 +47,7 @@ class EventRef:
     party_id: uuid.UUID
 
 
-@dataclass(frozen=True, slots=True)
-class Named:
+class Named(NamedTuple):
     """An identifier an event names, canonical, with its role and (for classes) quantity."""
 
     role: str
@@ -60,8 +59,7 @@ class Named:
     raw: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """Everything the projections read from one event."""
 
     ref: EventRef
@@ -83,7 +81,7 @@ class Facts:
     sources: tuple[tuple[str, str], ...] = ()
     destinations: tuple[tuple[str, str], ...] = ()
     declares: str | None = None
-    declaration_hash: str | None = field(default=None)
+    declaration_hash: str | None = None
 
     @property
     def is_declaration(self) -> bool:
@@ -155,14 +153,24 @@ _QTY_ATTRS = (("quantityList", "quantity_list"), ("childQuantityList", "child_qu
               ("outputQuantityList", "output_quantity_list"))  # fmt: skip
 
 
+@lru_cache(maxsize=16)
+def _attrs_of(event_type: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The identifier-list attributes an event type has (epcs, then quantities)."""
+    names = {f.name for f in fields(m.EVENT_CLASSES[event_type])}
+    return tuple(tuple(p for p in pairs if p[1] in names) for pairs in (_EPC_ATTRS, _QTY_ATTRS))
+
+
 def _named(event: m.EpcisEvent) -> list[Named]:
     out: list[Named] = []
-    for role, attr in _EPC_ATTRS:
-        value = getattr(event, attr, None)
+    epc_attrs, qty_attrs = _attrs_of(event.event_type)
+    for role, attr in epc_attrs:
+        value = getattr(event, attr)
         values = (value,) if isinstance(value, str) else value or ()
-        out += [Named(role, i, canonical_epc(v), False, raw=v) for i, v in enumerate(values)]
-    for role, attr in _QTY_ATTRS:
-        for i, q in enumerate(getattr(event, attr, None) or ()):
+        out += [
+            Named(role, i, canonical_epc(v), False, None, None, v) for i, v in enumerate(values)
+        ]
+    for role, attr in qty_attrs:
+        for i, q in enumerate(getattr(event, attr) or ()):
             qty = None if q.quantity is None else float(q.quantity)
             out.append(Named(role, i, canonical_epc(q.epc_class), True, qty, q.uom, q.epc_class))
     return out
@@ -175,6 +183,7 @@ def _owner(event: m.EpcisEvent) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4_096)
 def _word(value: str | None) -> str | None:
     """The bare CBV word of a type URI (`urn:epcglobal:cbv:btt:po` → `po`)."""
     if value is None:
@@ -184,6 +193,7 @@ def _word(value: str | None) -> str | None:
     return value
 
 
+@lru_cache(maxsize=4_096)
 def local_name(key: str) -> str:
     """The local part of a compact or full IRI (`ex:line`, `https://x/ns#line` → `line`)."""
     for sep in ("#", "/", ":"):
@@ -212,6 +222,7 @@ def _certifications(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+@lru_cache(maxsize=262_144)
 def gtin_of(epc: str) -> str | None:
     """The GTIN-14 inside a canonical Digital Link, if any."""
     found = _GTIN_RE.search(epc) if epc.startswith(DL_ROOT) else None
@@ -224,6 +235,7 @@ def lot_of(epc: str) -> str | None:
     return found.group(1) if found else None
 
 
+@lru_cache(maxsize=65_536)
 def lot_class(gtin: str, lot: str) -> str:
     """The canonical class identifier of GTIN + lot (the LGTIN as a Digital Link)."""
     return canonical_epc(f"{DL_ROOT}01/{gtin}/10/{quote(lot, safe='')}")

@@ -8,8 +8,9 @@ makes their tables identical to the ones capture kept.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from livetrace.trace.facts import Facts, Named, gtin_of, item_lot_class
 
@@ -18,8 +19,7 @@ SOLD_STEPS = frozenset({"retail_selling"})
 SOLD_DISPOSITIONS = frozenset({"retail_sold"})
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """The current state of one item or container (mirrors the `trace_item_state` row)."""
 
     epc: str
@@ -42,27 +42,21 @@ class State:
 def advance(state: State | None, facts: Facts, named: Named) -> State:
     """`state` after `facts` named the identifier in `named.role`."""
     ref = facts.ref
-    base = state or State(
-        epc=named.epc, gtin=gtin_of(named.epc), lot_class=None, status="active",
-        disposition=None, persistent_dispositions=(), biz_location=None, read_point=None,
-        owner=None, last_biz_step=None, last_party_id=ref.party_id,
-        first_log_index=ref.log_index, last_log_index=ref.log_index,
-        first_time=ref.time, last_time=ref.time,
+    if state is None:
+        return State(
+            named.epc, gtin_of(named.epc), _assigned_lot(facts, named),
+            _status("active", facts, named), facts.disposition or None, _persistent((), facts),
+            facts.biz_location or None, facts.read_point or None, facts.owner or None,
+            facts.biz_step or None, ref.party_id, ref.log_index, ref.log_index, ref.time, ref.time,
+        )  # fmt: skip
+    return State(
+        state.epc, state.gtin, state.lot_class or _assigned_lot(facts, named),
+        _status(state.status, facts, named), facts.disposition or state.disposition,
+        _persistent(state.persistent_dispositions, facts),
+        facts.biz_location or state.biz_location, facts.read_point or state.read_point,
+        facts.owner or state.owner, facts.biz_step or state.last_biz_step, ref.party_id,
+        state.first_log_index, ref.log_index, state.first_time, ref.time,
     )  # fmt: skip
-    return replace(
-        base,
-        lot_class=base.lot_class or _assigned_lot(facts, named),
-        status=_status(base.status, facts, named),
-        disposition=facts.disposition or base.disposition,
-        persistent_dispositions=_persistent(base.persistent_dispositions, facts),
-        biz_location=facts.biz_location or base.biz_location,
-        read_point=facts.read_point or base.read_point,
-        owner=facts.owner or base.owner,
-        last_biz_step=facts.biz_step or base.last_biz_step,
-        last_party_id=ref.party_id,
-        last_log_index=ref.log_index,
-        last_time=ref.time,
-    )
 
 
 def _assigned_lot(facts: Facts, named: Named) -> str | None:
@@ -85,6 +79,8 @@ def _status(current: str, facts: Facts, named: Named) -> str:
 
 
 def _persistent(current: tuple[str, ...], facts: Facts) -> tuple[str, ...]:
+    if not facts.persistent_set and not facts.persistent_unset:
+        return current  # stored sorted and without repeats: nothing to change
     kept = set(current) - set(facts.persistent_unset)
     return tuple(sorted(kept | set(facts.persistent_set)))
 

@@ -106,18 +106,22 @@ class Projection:
         self.repo.insert_rows(TransactionLink, [r for f in segment for r in link_rows(f)])
 
     def _fold_states(self, segment: Sequence[Facts], only: set[str] | None) -> None:
-        targets = {n.epc for f in segment for n in state_targets(f)}
+        named_by = [(f, state_targets(f)) for f in segment]
+        targets = {n.epc for _, named in named_by for n in named}
         if only is not None:
             targets &= only
-        states: dict[str, State] = self.repo.states(targets) if only is None else {}
-        changed: dict[str, State] = {}
-        for f in segment:
-            for named in state_targets(f):
-                if named.epc in targets:
-                    changed[named.epc] = states[named.epc] = advance(
-                        states.get(named.epc), f, named
-                    )
-        self.repo.save_states([changed[k] for k in sorted(changed)])
+        stored: dict[str, State] = self.repo.states(targets) if only is None else {}
+        states = dict(stored)
+        changed: set[str] = set()
+        for f, targeted in named_by:
+            for named in targeted:
+                epc = named.epc
+                if epc in targets:
+                    states[epc] = advance(states.get(epc), f, named)
+                    changed.add(epc)
+        order = sorted(changed)
+        self.repo.save_states([states[k] for k in order if k not in stored],
+                              [states[k] for k in order if k in stored])  # fmt: skip
 
     def _fold_containment(self, segment: Sequence[Facts], book: ContainmentBook, *,
                           load: bool) -> None:  # fmt: skip
@@ -177,7 +181,7 @@ class Projection:
 # --- per-event fact rows -------------------------------------------------------------------------
 
 
-def lineage_rows(f: Facts) -> list[dict[str, Any]]:
+def lineage_rows(f: Facts) -> list[tuple[Any, ...]]:
     """Inputs and outputs of a transformation."""
     if f.event_type != "TransformationEvent":
         return []
@@ -186,15 +190,12 @@ def lineage_rows(f: Facts) -> list[dict[str, Any]]:
                            "outputQuantityList"):  # fmt: skip
         role = "in" if named.role.startswith("input") else "out"
         position = named.position + (100_000 if "Quantity" in named.role else 0)
-        rows.append({
-            "event_pk": f.ref.pk, "role": role, "position": position, "epc": named.epc,
-            "is_class": named.is_class, "quantity": named.quantity, "uom": named.uom,
-            "group_key": f.group_key, "log_index": f.ref.log_index, "event_time": f.ref.time,
-        })  # fmt: skip
+        rows.append((f.ref.pk, role, position, named.epc, named.is_class, named.quantity,
+                     named.uom, f.group_key, f.ref.log_index, f.ref.time))  # fmt: skip
     return rows
 
 
-def lot_event_rows(f: Facts) -> list[dict[str, Any]]:
+def lot_event_rows(f: Facts) -> list[tuple[Any, ...]]:
     """One row per lot the event speaks of: lots it names, lots it commissions items into."""
     lots: dict[str, str] = {}
     for named in f.named:
@@ -209,19 +210,17 @@ def lot_event_rows(f: Facts) -> list[dict[str, Any]]:
     return [_lot_row(f, lot, role) for lot, role in sorted(lots.items())]
 
 
-def _lot_row(f: Facts, lot: str, role: str) -> dict[str, Any]:
+def _lot_row(f: Facts, lot: str, role: str) -> tuple[Any, ...]:
     data = {
         "ilmd": f.ilmd, "ext": f.extensions, "certifications": list(f.certifications),
         "sources": [list(s) for s in f.sources], "destinations": [list(d) for d in f.destinations],
     }  # fmt: skip
-    return {
-        "lot_class": lot, "event_pk": f.ref.pk, "gtin": gtin_of(lot), "lot": _lot_text(lot),
-        "role": role if role != "quantityList" or f.action == "ADD" else "observed",
-        "log_index": f.ref.log_index, "event_time": f.ref.time, "party_id": f.ref.party_id,
-        "biz_step": f.biz_step, "disposition": f.disposition, "biz_location": f.biz_location,
-        "read_point": f.read_point, "line": f.production_value(LINE_KEYS) or None,
-        "shift": f.production_value(SHIFT_KEYS), "data": data,
-    }  # fmt: skip
+    return (
+        lot, f.ref.pk, gtin_of(lot), _lot_text(lot),
+        role if role != "quantityList" or f.action == "ADD" else "observed",
+        f.ref.log_index, f.ref.time, f.ref.party_id, f.biz_step, f.disposition, f.biz_location,
+        f.read_point, f.production_value(LINE_KEYS) or None, f.production_value(SHIFT_KEYS), data,
+    )  # fmt: skip
 
 
 def _lot_text(lot: str) -> str | None:
@@ -229,21 +228,14 @@ def _lot_text(lot: str) -> str | None:
     return unquote(found)[:64] if found else None
 
 
-def link_rows(f: Facts) -> list[dict[str, Any]]:
+def link_rows(f: Facts) -> list[tuple[Any, ...]]:
     """Each business transaction of the event, for each identifier the event names."""
+    if not f.transactions:
+        return []
+    ref = f.ref
     epcs = sorted({n.epc for n in f.named})
     return [
-        {
-            "event_pk": f.ref.pk,
-            "epc": epc,
-            "position": i,
-            "biz_transaction": value,
-            "type": kind,
-            "action": f.action,
-            "biz_step": f.biz_step,
-            "log_index": f.ref.log_index,
-            "event_time": f.ref.time,
-        }
+        (ref.pk, epc, i, value, kind, f.action, f.biz_step, ref.log_index, ref.time)
         for i, (value, kind) in enumerate(f.transactions)
         for epc in epcs
     ]

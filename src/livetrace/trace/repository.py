@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
@@ -20,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Row,
     String,
+    Table,
     Text,
     TypeDecorator,
     and_,
@@ -81,19 +81,18 @@ class ProjectionRepository:
 
     def states(self, epcs: Iterable[str]) -> dict[str, State]:
         """The stored state of each identifier that has one."""
-        out: dict[str, State] = {}
-        for batch in chunks(sorted(set(epcs))):
-            query = select(ItemState.__table__).where(ItemState.epc.in_(batch))
-            for row in self.session.execute(query):
-                out[row.epc] = _state(row)
-        return out
+        ids = sorted(set(epcs))
+        if not ids:
+            return {}
+        query = _full_states(self.session.get_bind().dialect.name)
+        return {row.epc: _state(row) for row in self.session.execute(query, {"ids": ids})}
 
-    def save_states(self, states: Sequence[State]) -> None:
-        """Replace the rows of these identifiers with the given states."""
-        self.delete_states(s.epc for s in states)
-        rows = [_state_row(s) for s in states]
-        for batch in chunks(rows, 1000):
-            self.session.execute(insert(ItemState), batch)
+    def save_states(self, new: Sequence[State], existing: Sequence[State] = ()) -> None:
+        """Insert the states of identifiers without a row, update those that have one."""
+        if new:
+            _load_tuples(self.session, _table(ItemState), [_state_tuple(s) for s in new])
+        if existing:
+            _update_tuples(self.session, _table(ItemState), [_state_tuple(s) for s in existing])
 
     def delete_states(self, epcs: Iterable[str]) -> None:
         """Drop the state rows of these identifiers."""
@@ -105,36 +104,24 @@ class ProjectionRepository:
     def open_intervals(self, children: Iterable[str], parents: Iterable[str]) -> list[Interval]:
         """Open intervals whose child or parent is among the given identifiers."""
         found: dict[tuple[str, str, int], Interval] = {}
-        for column, values in (
-            (Containment.child_epc, children),
-            (Containment.parent_epc, parents),
-        ):
-            for batch in chunks(sorted(set(values))):
-                query = select(Containment.__table__).where(
-                    column.in_(batch), Containment.unpack_log_index.is_(None)
-                )
-                for row in self.session.execute(query):
-                    found.setdefault(_key(row), _interval(row))
+        dialect = self.session.get_bind().dialect.name
+        for column, values in (("child_epc", children), ("parent_epc", parents)):
+            ids = sorted(set(values))
+            if not ids:
+                continue
+            for row in self.session.execute(_open_intervals(dialect, column), {"ids": ids}):
+                found.setdefault(_key(row), _interval(row))
         return [found[k] for k in sorted(found)]
 
     def save_intervals(self, touched: Sequence[Interval]) -> None:
         """Insert new intervals and record the closing of existing ones."""
-        new = [_interval_row(i) for i in touched if i.new]
-        for batch in chunks(new, 1000):
-            self.session.execute(insert(Containment), batch)
-        closed = [i for i in touched if not i.new]
-        for interval in closed:
-            self.session.execute(
-                update(Containment)
-                .where(
-                    Containment.parent_epc == interval.parent_epc,
-                    Containment.child_epc == interval.child_epc,
-                    Containment.pack_log_index == interval.pack_log_index,
-                )
-                .values(
-                    unpack_log_index=interval.unpack_log_index, unpack_time=interval.unpack_time
-                )
-            )
+        new = [_interval_tuple(i) for i in touched if i.new]
+        if new:
+            _load_tuples(self.session, _table(Containment), new)
+        closed = [(i.unpack_log_index, i.unpack_time, i.parent_epc, i.child_epc, i.pack_log_index)
+                  for i in touched if not i.new]  # fmt: skip
+        if closed:
+            _update_tuples(self.session, _table(Containment), closed, _UNPACK)
 
     def children_ever(self, parents: Iterable[str]) -> set[str]:
         """Every identifier that was ever inside one of `parents`."""
@@ -160,10 +147,10 @@ class ProjectionRepository:
 
     # --- per-event facts -------------------------------------------------------------------------
 
-    def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert fact rows into one projection table."""
-        for batch in chunks(rows, 1000):
-            self.session.execute(insert(table), batch)
+    def insert_rows(self, table: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert fact rows (tuples in the table's column order) into one projection table."""
+        if rows:
+            _load_tuples(self.session, _table(table), rows)
 
     def delete_event_facts(self, event_pk: uuid.UUID) -> None:
         """Remove every per-event fact row an event produced."""
@@ -325,6 +312,19 @@ def _among(column: Any, dialect: str) -> Any:
         return column == any_(ids)
     values = func.json_each(ids).table_valued("value")
     return column.in_(select(values.c.value))
+
+
+@cache
+def _full_states(dialect: str) -> Any:
+    """Whole item-state rows of the `ids` parameter's identifiers (one statement, any size)."""
+    return select(ItemState.__table__).where(_among(ItemState.epc, dialect))
+
+
+@cache
+def _open_intervals(dialect: str, column: str) -> Any:
+    """Open containment rows whose `column` is one of the `ids` parameter's identifiers."""
+    table = _table(Containment)
+    return select(table).where(_among(table.c[column], dialect), table.c.unpack_log_index.is_(None))
 
 
 @cache
@@ -556,13 +556,13 @@ def _state(row: Row[Any]) -> State:
     )  # fmt: skip
 
 
-_STATE_FIELDS = tuple(f.name for f in fields(State))
+def _state_tuple(s: State) -> tuple[Any, ...]:
+    """A state as a row of `trace_item_state`: its fields are the columns, in order.
 
-
-def _state_row(state: State) -> dict[str, Any]:
-    row = {name: getattr(state, name) for name in _STATE_FIELDS}
-    row["persistent_dispositions"] = list(state.persistent_dispositions)
-    return row
+    The dispositions stay a tuple: it serialises to the same JSON array as a list, and being
+    hashable it lets the writer serialise each distinct value once.
+    """
+    return s
 
 
 def _key(row: Row[Any]) -> tuple[str, str, int]:
@@ -574,12 +574,121 @@ def _interval(row: Row[Any]) -> Interval:
                     row.quantity, row.pack_time, row.unpack_log_index, row.unpack_time)  # fmt: skip
 
 
-def _interval_row(i: Interval) -> dict[str, Any]:
-    return {
-        "parent_epc": i.parent_epc, "child_epc": i.child_epc, "pack_log_index": i.pack_log_index,
-        "child_is_class": i.child_is_class, "quantity": i.quantity, "pack_time": i.pack_time,
-        "unpack_log_index": i.unpack_log_index, "unpack_time": i.unpack_time,
-    }  # fmt: skip
+def _interval_tuple(i: Interval) -> tuple[Any, ...]:
+    """An interval as a row of `trace_containment`, in column order."""
+    return (i.parent_epc, i.child_epc, i.pack_log_index, i.child_is_class, i.quantity,
+            i.pack_time, i.unpack_log_index, i.unpack_time)  # fmt: skip
+
+
+_UNPACK = ("unpack_log_index", "unpack_time")
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a mapped class."""
+    return typing_cast("Table", model.__table__)
+
+
+# Values that repeat across the rows of a batch (event times, parties) and are hashable.
+_MEMO_TYPES = frozenset({datetime, uuid.UUID, str, tuple})
+
+
+def _load_tuples(session: Session, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert `rows` (tuples of every column, in table order) in one set-based write.
+
+    PostgreSQL through psycopg gets a `COPY`, anything else one driver-level executemany: both
+    skip building a parameter dict per row. Values go through their column types' bind
+    processors first, so the stored values are the ones a Core insert would store.
+    """
+    session.flush()  # the driver-level write below does not flush pending objects itself
+    connection = session.connection()
+    plan = _plan(connection.dialect, table, None)
+    values = plan.bind(rows)
+    if plan.copy:
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(plan.insert_sql) as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+        return
+    for batch in chunks(values, 1000):
+        connection.exec_driver_sql(plan.insert_sql, batch)
+
+
+def _update_tuples(session: Session, table: Table, rows: Sequence[tuple[Any, ...]],
+                   columns: tuple[str, ...] | None = None) -> None:  # fmt: skip
+    """Set `columns` (default: every non-key column) of rows found by their primary key.
+
+    Each tuple holds the new values of `columns`, then the key; with no `columns`, it is a whole
+    row in table order.
+    """
+    session.flush()
+    connection = session.connection()
+    plan = _plan(connection.dialect, table, columns)
+    values = plan.bind(rows)
+    if plan.update_order is not None:
+        values = [tuple(row[i] for i in plan.update_order) for row in values]
+    for batch in chunks(values, 1000):
+        connection.exec_driver_sql(plan.update_sql, batch)
+
+
+class _Plan:
+    """The driver-level statements and bind processors of one table on one dialect."""
+
+    def __init__(self, dialect: Dialect, table: Table, columns: tuple[str, ...] | None) -> None:
+        keys = [c.name for c in table.primary_key.columns]
+        everything = [c.name for c in table.columns]
+        values = list(columns) if columns is not None else [n for n in everything if n not in keys]
+        # Whole rows are in table order; partial updates are the changed values, then the key.
+        order = everything if columns is None else values + keys
+        # Columns of one type share a memo (first and last time of a new state are one value).
+        self.processors = [
+            (i, repr(table.c[name].type), p)
+            for i, name in enumerate(order)
+            if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+        if columns is None:  # whole rows: move the key to the end for the UPDATE
+            self.update_order: list[int] | None = [order.index(n) for n in values + keys]
+        else:
+            self.update_order = None
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer
+        name = quote.format_table(table)
+        self.copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        listed = ", ".join(quote.quote(n) for n in everything)
+        if self.copy:
+            self.insert_sql = f"COPY {name} ({listed}) FROM STDIN"
+        else:
+            marks = ", ".join(mark for _ in everything)
+            # Names come from the table's metadata, values are bound: nothing user-supplied.
+            self.insert_sql = f"INSERT INTO {name} ({listed}) VALUES ({marks})"  # noqa: S608
+        sets = ", ".join(f"{quote.quote(n)} = {mark}" for n in values)
+        where = " AND ".join(f"{quote.quote(n)} = {mark}" for n in keys)
+        self.update_sql = f"UPDATE {name} SET {sets} WHERE {where}"  # noqa: S608
+
+    def bind(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The rows with every value through its bind processor (memoised: times repeat)."""
+        if not self.processors:
+            return list(rows)
+        out = []
+        seen: dict[tuple[str, Any], Any] = {}
+        for row in rows:
+            values = list(row)
+            for i, kind, process in self.processors:
+                value = values[i]
+                if type(value) in _MEMO_TYPES:
+                    key = (kind, value)
+                    found = seen.get(key, seen)
+                    if found is seen:
+                        found = seen[key] = process(value)
+                    values[i] = found
+                elif value is not None:
+                    values[i] = process(value)
+            out.append(tuple(values))
+        return out
+
+
+@cache
+def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...] | None) -> _Plan:
+    return _Plan(dialect, table, columns)
 
 
 class RecallRepository:
