@@ -1,9 +1,9 @@
 """Set-based writes of accepted events and their index rows, one bulk load per table per batch.
 
-SQLite gets an executemany of plain dicts per table. PostgreSQL through psycopg gets one `COPY …
-FROM STDIN` per table, the server's bulk-load path, a few times faster than an executemany of the
-same rows; each value first goes through its column type's bind processor, so COPY receives exactly
-what the INSERT would have sent (UTC instants, JSONB documents).
+The rows go through `store.bulk.load_tuples`: one `COPY … FROM STDIN` per table on PostgreSQL
+(the server's bulk-load path), a driver-level executemany elsewhere; each value first goes through
+its column type's bind processor, so the database receives exactly what an INSERT would have sent
+(UTC instants, JSONB documents).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from livetrace.epcis import index
@@ -27,8 +26,7 @@ from livetrace.epcis.models import (
     EpcisSensorReport,
 )
 from livetrace.kit.ids import new_id
-
-CHUNK = 2_000  # rows per INSERT statement; keeps bound parameters under driver limits
+from livetrace.store.bulk import load_tuples
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,40 +56,10 @@ def write_events(session: Session, accepted: Sequence[AcceptedEvent]) -> None:
         tables[EpcisEventLink] += [_link(a.pk, r) for r in index.link_rows(a.event)]
         tables[EpcisEventField] += [_field(a.pk, r) for r in index.field_rows(a.event)]
         tables[EpcisSensorReport] += [_sensor(a.pk, r) for r in index.sensor_rows(a.event)]
-    load = _copy_rows if _can_copy(session) else _insert_rows
     for model, rows in tables.items():  # parents first: dict order is insertion order
         if rows:
-            load(session, model.__table__, rows)
-
-
-def _insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    # A Core insert of the table (not the mapped class): a plain executemany of the dicts,
-    # without the ORM's per-row bookkeeping of bulk inserts.
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[start : start + CHUNK])
-
-
-def _can_copy(session: Session) -> bool:
-    dialect = session.get_bind().dialect
-    return dialect.name == "postgresql" and dialect.driver == "psycopg"
-
-
-def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """COPY the rows (all with the same keys) into `table` in the session's transaction."""
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = [table.c[name] for name in rows[0]]
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    quote = dialect.identifier_preparer
-    names = ", ".join(quote.quote(c.name) for c in columns)
-    statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
-    driver = connection.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            values = row.values()
-            copy.write_row(
-                [v if p is None else p(v) for p, v in zip(processors, values, strict=True)]
-            )
+            columns = tuple(rows[0])  # every row of a table has the same keys, in the same order
+            load_tuples(session, model.__table__, [tuple(r.values()) for r in rows], columns)
 
 
 def _event_row(a: AcceptedEvent) -> dict[str, Any]:

@@ -38,6 +38,8 @@ class KeyKind(Enum):
 
 def _require_digits(value: str, field: str) -> None:
     """Raise unless `value` is a non-empty string of ASCII digits."""
+    if value.isascii() and value.isdigit():  # the common case, checked in C
+        return
     if not value:
         raise KeyFormatError(f"{field} is empty", field=field)
     for position, char in enumerate(value, start=1):
@@ -53,7 +55,7 @@ def compute_check_digit(body: str) -> int:
     """The GS1 mod-10 check digit for `body` (all digits, check digit excluded)."""
     _require_digits(body, "digits")
     # Weights run 3,1,3,1... from the rightmost digit, whatever the key's length.
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    total = 3 * sum(map(int, body[::-1][::2])) + sum(map(int, body[::-1][1::2]))
     return (10 - total % 10) % 10
 
 

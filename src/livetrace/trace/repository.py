@@ -39,6 +39,7 @@ from sqlalchemy.types import TypeEngine
 from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
 from livetrace.identity.models import Party
 from livetrace.kit.clock import utcnow
+from livetrace.store.bulk import load_tuples, update_tuples
 from livetrace.trace.fold import Interval, State
 from livetrace.trace.models import (
     PROJECTION_TABLES,
@@ -90,9 +91,9 @@ class ProjectionRepository:
     def save_states(self, new: Sequence[State], existing: Sequence[State] = ()) -> None:
         """Insert the states of identifiers without a row, update those that have one."""
         if new:
-            _load_tuples(self.session, _table(ItemState), [_state_tuple(s) for s in new])
+            load_tuples(self.session, _table(ItemState), [_state_tuple(s) for s in new])
         if existing:
-            _update_tuples(self.session, _table(ItemState), [_state_tuple(s) for s in existing])
+            update_tuples(self.session, _table(ItemState), [_state_tuple(s) for s in existing])
 
     def delete_states(self, epcs: Iterable[str]) -> None:
         """Drop the state rows of these identifiers."""
@@ -117,11 +118,11 @@ class ProjectionRepository:
         """Insert new intervals and record the closing of existing ones."""
         new = [_interval_tuple(i) for i in touched if i.new]
         if new:
-            _load_tuples(self.session, _table(Containment), new)
+            load_tuples(self.session, _table(Containment), new)
         closed = [(i.unpack_log_index, i.unpack_time, i.parent_epc, i.child_epc, i.pack_log_index)
                   for i in touched if not i.new]  # fmt: skip
         if closed:
-            _update_tuples(self.session, _table(Containment), closed, _UNPACK)
+            update_tuples(self.session, _table(Containment), closed, _UNPACK)
 
     def children_ever(self, parents: Iterable[str]) -> set[str]:
         """Every identifier that was ever inside one of `parents`."""
@@ -150,7 +151,7 @@ class ProjectionRepository:
     def insert_rows(self, table: Any, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert fact rows (tuples in the table's column order) into one projection table."""
         if rows:
-            _load_tuples(self.session, _table(table), rows)
+            load_tuples(self.session, _table(table), rows)
 
     def delete_event_facts(self, event_pk: uuid.UUID) -> None:
         """Remove every per-event fact row an event produced."""
@@ -589,108 +590,6 @@ def _table(model: Any) -> Table:
 
 
 # Values that repeat across the rows of a batch (event times, parties) and are hashable.
-_MEMO_TYPES = frozenset({datetime, uuid.UUID, str, tuple})
-
-
-def _load_tuples(session: Session, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert `rows` (tuples of every column, in table order) in one set-based write.
-
-    PostgreSQL through psycopg gets a `COPY`, anything else one driver-level executemany: both
-    skip building a parameter dict per row. Values go through their column types' bind
-    processors first, so the stored values are the ones a Core insert would store.
-    """
-    session.flush()  # the driver-level write below does not flush pending objects itself
-    connection = session.connection()
-    plan = _plan(connection.dialect, table, None)
-    values = plan.bind(rows)
-    if plan.copy:
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(plan.insert_sql) as copy:  # type: ignore[union-attr]
-            for row in values:
-                copy.write_row(row)
-        return
-    for batch in chunks(values, 1000):
-        connection.exec_driver_sql(plan.insert_sql, batch)
-
-
-def _update_tuples(session: Session, table: Table, rows: Sequence[tuple[Any, ...]],
-                   columns: tuple[str, ...] | None = None) -> None:  # fmt: skip
-    """Set `columns` (default: every non-key column) of rows found by their primary key.
-
-    Each tuple holds the new values of `columns`, then the key; with no `columns`, it is a whole
-    row in table order.
-    """
-    session.flush()
-    connection = session.connection()
-    plan = _plan(connection.dialect, table, columns)
-    values = plan.bind(rows)
-    if plan.update_order is not None:
-        values = [tuple(row[i] for i in plan.update_order) for row in values]
-    for batch in chunks(values, 1000):
-        connection.exec_driver_sql(plan.update_sql, batch)
-
-
-class _Plan:
-    """The driver-level statements and bind processors of one table on one dialect."""
-
-    def __init__(self, dialect: Dialect, table: Table, columns: tuple[str, ...] | None) -> None:
-        keys = [c.name for c in table.primary_key.columns]
-        everything = [c.name for c in table.columns]
-        values = list(columns) if columns is not None else [n for n in everything if n not in keys]
-        # Whole rows are in table order; partial updates are the changed values, then the key.
-        order = everything if columns is None else values + keys
-        # Columns of one type share a memo (first and last time of a new state are one value).
-        self.processors = [
-            (i, repr(table.c[name].type), p)
-            for i, name in enumerate(order)
-            if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        ]
-        if columns is None:  # whole rows: move the key to the end for the UPDATE
-            self.update_order: list[int] | None = [order.index(n) for n in values + keys]
-        else:
-            self.update_order = None
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        quote = dialect.identifier_preparer
-        name = quote.format_table(table)
-        self.copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
-        listed = ", ".join(quote.quote(n) for n in everything)
-        if self.copy:
-            self.insert_sql = f"COPY {name} ({listed}) FROM STDIN"
-        else:
-            marks = ", ".join(mark for _ in everything)
-            # Names come from the table's metadata, values are bound: nothing user-supplied.
-            self.insert_sql = f"INSERT INTO {name} ({listed}) VALUES ({marks})"  # noqa: S608
-        sets = ", ".join(f"{quote.quote(n)} = {mark}" for n in values)
-        where = " AND ".join(f"{quote.quote(n)} = {mark}" for n in keys)
-        self.update_sql = f"UPDATE {name} SET {sets} WHERE {where}"  # noqa: S608
-
-    def bind(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The rows with every value through its bind processor (memoised: times repeat)."""
-        if not self.processors:
-            return list(rows)
-        out = []
-        seen: dict[tuple[str, Any], Any] = {}
-        for row in rows:
-            values = list(row)
-            for i, kind, process in self.processors:
-                value = values[i]
-                if type(value) in _MEMO_TYPES:
-                    key = (kind, value)
-                    found = seen.get(key, seen)
-                    if found is seen:
-                        found = seen[key] = process(value)
-                    values[i] = found
-                elif value is not None:
-                    values[i] = process(value)
-            out.append(tuple(values))
-        return out
-
-
-@cache
-def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...] | None) -> _Plan:
-    return _Plan(dialect, table, columns)
-
-
 class RecallRepository:
     """Reads and writes of recall campaigns."""
 
