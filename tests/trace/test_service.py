@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from factories.trace import (
@@ -176,3 +177,29 @@ def test_forward_places_units_where_their_containers_are(
     assert units[r["r9"]].location == units[p["P2"]].location == canonical_epc(loc(3))
     assert units[r["r9"]].owner == "https://id.gs1.org/417/6905678000007"  # the pallet's owner
     assert (units[c["C4"]].kind, units[p["P2"]].kind) == ("case", "pallet")
+
+
+def test_an_items_events_after_its_trace_are_not_read_again(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    rice = build_rice(session, encryptor)
+    item = rice.items["r6"]
+    expected = TraceService(session).events_naming([item])
+    svc = TraceService(session)
+    svc.backward(item)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = svc.events_naming([item])
+        read_again = len(statements)
+        TraceService(session).events_naming([item])  # a fresh service does read them
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [(epc, e.event_id) for epc, e in again] == [(epc, e.event_id) for epc, e in expected]
+    assert len(again) >= 2  # commissioned and packed, at least
+    assert read_again == 0 < len(statements)

@@ -51,7 +51,6 @@ from livetrace.scans.resolver_views import (
 )
 from livetrace.trace.errors import UnknownIdentifierError
 from livetrace.trace.recall import recall_for
-from livetrace.trace.repository import TraceRepository
 from livetrace.trace.schemas import BackwardTrace, CustodyOut, DocumentOut
 from livetrace.trace.service import TraceService, identifier
 
@@ -202,14 +201,15 @@ class JourneyService:
             return None
         lot = lot or (context.lot.lot_number if context.lot else None)
         key = _item_key(gtin, lot, serial)
-        trace = self._trace(key)
+        tracer = TraceService(self.session)  # one per page: it remembers the events it read
+        trace = _trace(tracer, key)
         recalls = recall_for(self.session, key) if trace is not None else []
         specs = specs_of(context.template_attributes)
         lots = trace.lots if trace else []
         own_lot = identifier(gtin=gtin, lot=lot) if lot else None
         sources = tuple(source_of(x, specs) for x in lots if x.id != own_lot)
         production_lot = next((source_of(x, specs) for x in lots if x.id == own_lot), None)
-        events = TraceRepository(self.session).events_naming([key]) if trace else []
+        events = tracer.events_naming([key]) if trace else []
         proofs, checkpoint = self._proofs(events)
         custody = trace.custody if trace else []
         timeline, chain = self._custody(key, custody, context)
@@ -250,12 +250,6 @@ class JourneyService:
             _float(attributes.get("storage_max_c")),
         )
         return timeline, cold_chain(rows, fallback)
-
-    def _trace(self, key: str) -> BackwardTrace | None:
-        try:
-            return TraceService(self.session).backward(key)
-        except UnknownIdentifierError:
-            return None  # issued but never captured: the page shows the product only
 
     def _proofs(
         self, events: Sequence[tuple[str, Any]]
@@ -461,3 +455,10 @@ def _link(context: ItemContext, key: str) -> str | None:
     if isinstance(value, str) and value.startswith("https://") and len(value) <= 500:
         return value
     return None
+
+
+def _trace(tracer: TraceService, key: str) -> BackwardTrace | None:
+    try:
+        return tracer.backward(key)
+    except UnknownIdentifierError:
+        return None  # issued but never captured: the page shows the product only

@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from livetrace.epcis.identifiers import canonical_epc
+from livetrace.epcis.models import EpcisEventRow
 from livetrace.kit.collector import collector_paused
 from livetrace.trace.errors import (
     InvalidTraceRequestError,
@@ -85,6 +86,8 @@ class TraceService:
         self._by_child: dict[str, list[HeldRow]] = {}
         self._members: dict[str, list[str]] = {}
         self._links: dict[str, list[LinkRow]] = {}
+        self._naming: dict[str, list[EpcisEventRow]] = {}
+        self._party_names: dict[uuid.UUID, str] = {}
         self._outputs: dict[str, list[str]] = {}  # transformation outputs by input
         self._inputs: dict[str, list[str]] = {}  # transformation inputs by output
 
@@ -144,7 +147,7 @@ class TraceService:
         units = sorted((instances | holders.nodes) - lots)
         lot_rows = self.repo.lot_events(lots)
         subjects = set(units) | lots
-        events, names = self.repo.named_events(set(units))
+        events, names = self._named(set(units))
         names |= _party_names(lot_rows)
         return BackwardTrace(
             query=ref, id=epc, kind=kind,
@@ -154,6 +157,31 @@ class TraceService:
             custody=custody(events, names),
             edges=edges_out(contents.edges + upstream.edges + holders.edges), cycle=cycle,
         )  # fmt: skip
+
+    def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, EpcisEventRow]]:
+        """(identifier, event) for live events naming these identifiers, in log order.
+
+        Events already read by a trace of this instance are not read again (a page asks for an
+        item's events right after tracing it, and event documents can be large).
+        """
+        return self._named(epcs)[0]
+
+    def _named(
+        self, epcs: Iterable[str]
+    ) -> tuple[list[tuple[str, EpcisEventRow]], dict[uuid.UUID, str]]:
+        wanted = set(epcs)
+        missing = wanted - self._naming.keys()
+        if missing:
+            found, names = self.repo.named_events(missing)
+            self._naming.update((epc, []) for epc in missing)
+            for epc, event in found:
+                self._naming[epc].append(event)
+            self._party_names |= names
+        events = sorted(
+            ((epc, event) for epc in wanted for event in self._naming[epc]),
+            key=lambda pair: (pair[1].log_index, pair[0]),
+        )
+        return events, dict(self._party_names)
 
     def _require_known(self, epc: str) -> str:
         kind = node_kind(epc)
