@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -212,7 +213,7 @@ class JourneyService:
         events = tracer.events_naming([key]) if trace else []
         proofs, checkpoint = self._proofs(events)
         custody = trace.custody if trace else []
-        timeline, chain = self._custody(key, custody, context)
+        timeline, chain = self._custody(tracer, key, custody, context)
         waybills, documents = transactions_of(timeline)
         origin, production = (_layer_facts(specs, context, x) for x in ("origin", "production"))
         return Journey(
@@ -236,11 +237,12 @@ class JourneyService:
         )  # fmt: skip
 
     def _custody(
-        self, key: str, custody: Sequence[CustodyOut], context: ItemContext
+        self, tracer: TraceService, key: str, custody: Sequence[CustodyOut], context: ItemContext
     ) -> tuple[tuple[Step, ...], ColdChain | None]:
-        """The timeline with typed transactions, and the cold chain: one query for both."""
+        """The timeline with typed transactions, and the cold chain, from the events the trace
+        already read (the hand-overs and any sensor readings naming the item or its carriers)."""
         subjects = {key, *(c.subject for c in custody)} if custody else set()
-        rows = self.repo.event_documents((c.event_id for c in custody), subjects)
+        rows = _event_documents(tracer, {c.event_id for c in custody}, subjects)
         kinds = {event_id: _transaction_kinds(doc) for event_id, _, doc in rows}
         places = self._places(custody)
         timeline = tuple(step_of(c, places, kinds) for c in custody)
@@ -462,3 +464,15 @@ def _trace(tracer: TraceService, key: str) -> BackwardTrace | None:
         return tracer.backward(key)
     except UnknownIdentifierError:
         return None  # issued but never captured: the page shows the product only
+
+
+def _event_documents(
+    tracer: TraceService, event_ids: set[str], subjects: set[str]
+) -> list[tuple[str, datetime, dict[str, Any]]]:
+    """(event id, time, document) of these events and of every live event with sensor readings
+    that names one of `subjects`, in log order; read from the tracer's memory, not the database."""
+    out: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
+    for _, event in tracer.events_naming(subjects):
+        if event.event_id in event_ids or event.document.get("sensorElementList"):
+            out.setdefault(event.event_id, (event.event_id, event.event_time, event.document))
+    return list(out.values())

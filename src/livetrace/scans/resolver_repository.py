@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from livetrace.catalog.models import CategoryTemplate, Lot, Product
 from livetrace.epcis.doc_models import EvidenceDocument, EvidenceLink
-from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow, EpcisSensorReport
 from livetrace.identity.models import Location, Party
 
 
@@ -131,23 +130,3 @@ class ResolverRepository:
             Location.gln.in_(wanted)
         )
         return {(g, e): (n, r) for g, e, n, r in self.session.execute(query)}
-
-    def event_documents(
-        self, event_ids: Iterable[str], subjects: Iterable[str]
-    ) -> list[tuple[str, datetime, dict[str, Any]]]:
-        """(event id, time, document) of these events, plus every live event with sensor
-        readings that names one of `subjects` (the item and the containers it rode in)."""
-        ids, named = sorted(set(event_ids)), sorted(set(subjects))
-        wanted: list[ColumnElement[bool]] = []
-        if ids:
-            wanted.append(EpcisEventRow.event_id.in_(ids))
-        if named:
-            naming = select(EpcisEventEpc.event_pk).where(EpcisEventEpc.epc.in_(named))
-            sensed = exists().where(EpcisSensorReport.event_pk == EpcisEventRow.id)
-            wanted.append(and_(EpcisEventRow.id.in_(naming), sensed,
-                               EpcisEventRow.error_declared_by.is_(None)))  # fmt: skip
-        if not wanted:
-            return []
-        query = select(EpcisEventRow.event_id, EpcisEventRow.event_time, EpcisEventRow.document)
-        rows = self.session.execute(query.where(or_(*wanted)).order_by(EpcisEventRow.log_index))
-        return [(e, t, d) for e, t, d in rows]
