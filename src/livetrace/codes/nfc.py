@@ -10,8 +10,9 @@ sets in turn: a wrong key almost never yields the 0xC7 PICC tag byte, and if it 
 UID it yields is not registered under that key set. The MAC is then checked, and the counter is
 accepted with one conditional UPDATE (`… WHERE last_counter IS NULL OR last_counter < :new`), so
 of two concurrent taps with the same counter only one can pass; the other is told it replayed.
-On SQLite a tap takes the database's write lock before it reads, so the loser waits for the
-winner's commit instead of failing on a stale snapshot.
+A tap declares its write before it reads (`store.uow.begin_for_write`: SQLite's write lock is
+taken at BEGIN), so the loser waits for the winner's commit instead of failing on a stale
+snapshot; a caller whose transaction had already read gets `NfcTapConflictError` instead.
 
 A brand retires a key set when its keys may have leaked; taps of its tags are then refused with
 `NfcKeySetRetiredError`. Retired sets are tried only after every active one, so genuine taps cost
@@ -51,6 +52,7 @@ from livetrace.identity.models import Party
 from livetrace.identity.policy import Principal
 from livetrace.kit.clock import utcnow
 from livetrace.kit.ids import new_id
+from livetrace.store.uow import begin_for_write
 
 _UID = re.compile(r"[0-9A-Fa-f]{14}")
 ACTIVE = "active"
@@ -223,7 +225,7 @@ class NfcService:
     ) -> TapResult:
         """Verify a SUN tap (public): find the tag, check the MAC, accept the counter atomically."""
         picc = _hex16(picc_data)
-        self.repo.hold_write_lock()
+        begin_for_write(self.session)
         for key_set in self.repo.active_key_sets():
             master, meta = self._keys(key_set)
             tag = self._tag_under(picc, meta, key_set)

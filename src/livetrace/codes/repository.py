@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, false, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -243,25 +243,6 @@ class CodeRepository:
         """The tag bound to a code, if any."""
         stmt = select(NfcTag).where(NfcTag.code_id == code_id)
         return self.session.scalars(stmt).one_or_none()
-
-    def hold_write_lock(self) -> None:
-        """On SQLite, take the database's write lock now, before this transaction reads.
-
-        In WAL mode a transaction that read first cannot become a writer once another writer
-        has committed: it fails at once with `database is locked` instead of waiting. Writing
-        first (an UPDATE of no row) makes a concurrent tap wait for this one to commit, then read
-        what it wrote. PostgreSQL needs nothing: the conditional UPDATE waits on the row lock.
-        """
-        if self.session.get_bind().dialect.name != "sqlite":
-            return
-        stmt = (
-            update(NfcTag)
-            .where(false())
-            .values(tap_count=NfcTag.tap_count)
-            .execution_options(synchronize_session=False)
-        )
-        with _busy_as_conflict():
-            self.session.execute(stmt)
 
     def advance_counter(self, tag_id: uuid.UUID, counter: int, now: datetime) -> bool:
         """Accept `counter` only if it is above the stored one, atomically; True if accepted.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
@@ -39,7 +39,7 @@ from sqlalchemy.types import TypeEngine
 from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
 from livetrace.identity.models import Party
 from livetrace.kit.clock import utcnow
-from livetrace.store.bulk import load_tuples, update_tuples
+from livetrace.store.bulk import batched, load_tuples, update_tuples
 from livetrace.trace.fold import Interval, State
 from livetrace.trace.models import (
     PROJECTION_TABLES,
@@ -58,18 +58,6 @@ CHUNK = 900  # values per IN list: under SQLite's and psycopg's bound-parameter 
 T = TypeVar("T")
 # Lot-event roles that mean "this event made the lot" (not merely observed or consumed it).
 PRODUCED_ROLES = ("commission", "quantityList", "outputQuantityList")
-
-
-def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    """`values` in lists of at most `size`."""
-    batch: list[T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class ProjectionRepository:
@@ -97,7 +85,7 @@ class ProjectionRepository:
 
     def delete_states(self, epcs: Iterable[str]) -> None:
         """Drop the state rows of these identifiers."""
-        for batch in chunks(sorted(set(epcs))):
+        for batch in batched(sorted(set(epcs)), CHUNK):
             self.session.execute(delete(ItemState).where(ItemState.epc.in_(batch)))
 
     # --- containment -----------------------------------------------------------------------------
@@ -127,7 +115,7 @@ class ProjectionRepository:
     def children_ever(self, parents: Iterable[str]) -> set[str]:
         """Every identifier that was ever inside one of `parents`."""
         out: set[str] = set()
-        for batch in chunks(sorted(set(parents))):
+        for batch in batched(sorted(set(parents)), CHUNK):
             query = select(Containment.child_epc).where(Containment.parent_epc.in_(batch))
             out.update(self.session.scalars(query))
         return out
@@ -139,7 +127,7 @@ class ProjectionRepository:
             (Containment.child_epc, children),
             (Containment.parent_epc, parents),
         ):
-            for batch in chunks(sorted(set(values))):
+            for batch in batched(sorted(set(values)), CHUNK):
                 dropped.update(
                     self.session.scalars(select(Containment.parent_epc).where(column.in_(batch)))
                 )
@@ -207,11 +195,11 @@ class ProjectionRepository:
     ) -> list[EpcisEventRow]:
         """Live events before `before` that name one of `epcs`, or unpack one of the parents."""
         pks: set[uuid.UUID] = set()
-        for batch in chunks(sorted(epcs)):
+        for batch in batched(sorted(epcs), CHUNK):
             pks.update(self.session.scalars(
                 select(EpcisEventEpc.event_pk).where(EpcisEventEpc.epc.in_(batch))
             ))  # fmt: skip
-        for batch in chunks(sorted(unpack_parents)):
+        for batch in batched(sorted(unpack_parents), CHUNK):
             pks.update(self.session.scalars(
                 select(EpcisEventEpc.event_pk)
                 .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
@@ -219,7 +207,7 @@ class ProjectionRepository:
                        EpcisEventRow.action == "DELETE")
             ))  # fmt: skip
         rows: list[EpcisEventRow] = []
-        for ids in chunks(sorted(pks, key=str)):
+        for ids in batched(sorted(pks, key=str), CHUNK):
             rows += self.session.scalars(
                 select(EpcisEventRow).where(
                     EpcisEventRow.id.in_(ids),
@@ -539,7 +527,7 @@ class TraceRepository:
     def voided(self, pks: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these events were declared erroneous."""
         out: set[uuid.UUID] = set()
-        for batch in chunks(sorted(set(pks))):
+        for batch in batched(sorted(set(pks)), CHUNK):
             out.update(self.session.scalars(
                 select(VoidedEvent.event_pk).where(VoidedEvent.event_pk.in_(batch))
             ))  # fmt: skip
@@ -601,9 +589,9 @@ class RecallRepository:
         """Store a campaign with its frozen units and orders."""
         self.session.add(recall)
         self.session.flush()
-        for batch in chunks(units, 1000):
+        for batch in batched(units):
             self.session.execute(insert(RecallUnit), batch)
-        for batch in chunks(orders, 1000):
+        for batch in batched(orders):
             self.session.execute(insert(RecallOrder), batch)
         return recall
 
@@ -644,7 +632,7 @@ class RecallRepository:
                      note: str | None) -> int:  # fmt: skip
         """Move units to a progress step; return how many rows changed."""
         changed = 0
-        for batch in chunks(sorted(set(epcs))):
+        for batch in batched(sorted(set(epcs)), CHUNK):
             result = self.session.execute(
                 update(RecallUnit)
                 .where(RecallUnit.recall_id == recall_id, RecallUnit.epc.in_(batch))
@@ -656,7 +644,7 @@ class RecallRepository:
     def unit_epcs(self, recall_id: uuid.UUID, epcs: Iterable[str]) -> dict[str, str]:
         """Progress of the given units that belong to the campaign."""
         out: dict[str, str] = {}
-        for batch in chunks(sorted(set(epcs))):
+        for batch in batched(sorted(set(epcs)), CHUNK):
             query = select(RecallUnit.epc, RecallUnit.progress).where(
                 RecallUnit.recall_id == recall_id, RecallUnit.epc.in_(batch)
             )
@@ -705,7 +693,7 @@ class AnalyticsRepository:
     def record_lags(self, event_pks: Iterable[uuid.UUID]) -> list[float]:
         """Seconds between event time and record time for these events."""
         out: list[float] = []
-        for batch in chunks(sorted(set(event_pks))):
+        for batch in batched(sorted(set(event_pks)), CHUNK):
             query = select(EpcisEventRow.event_time, EpcisEventRow.record_time).where(
                 EpcisEventRow.id.in_(batch)
             )
@@ -724,7 +712,7 @@ class AnalyticsRepository:
     def recall_counts(self, lots: Iterable[str]) -> dict[str, int]:
         """How many recalls froze each lot."""
         out: dict[str, int] = {}
-        for batch in chunks(sorted(set(lots))):
+        for batch in batched(sorted(set(lots)), CHUNK):
             query = (
                 select(RecallUnit.epc, func.count())
                 .where(RecallUnit.epc.in_(batch))
