@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    cast,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -178,3 +180,15 @@ class CaptureJob(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(json_type(), nullable=False, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+def undeclared() -> Any:
+    """No error declaration names the event, as one expression over both columns.
+
+    Written as `coalesce(…) IS NULL` rather than two `IS NULL` tests so SQLite cannot drive a
+    join from the declaration-time index, where nearly every event matches: a lookup by
+    identifier then scanned every event instead of the identifier index.
+    """
+    return func.coalesce(
+        EpcisEventRow.error_declared_by, cast(EpcisEventRow.error_declaration_time, String)
+    ).is_(None)

@@ -166,9 +166,20 @@ class JourneyService:
             self.cache.put(key, built)
         return built
 
-    def summary(self, gtin: str, lot: str | None, serial: str | None) -> Summary | None:
+    def summary(
+        self, gtin: str, lot: str | None, serial: str | None, *, recalled: bool | None = None
+    ) -> Summary | None:
         """What the JSON verdict tells of a code: product, brand and any open recall (None when
-        its GTIN is no product here). The same as the journey's, without building it."""
+        its GTIN is no product here). The same as the journey's, without building it.
+
+        `recalled=False` says the scan's verdict found no recall of the code or its lot: the
+        names are then all there is to read (held, like catalog rows, for the cache's time limit).
+        """
+        if recalled is False:
+            names = self._names(gtin)
+            return (
+                Summary(product_name=names[0], brand_name=names[1], recall=None) if names else None
+            )
         key = (gtin, lot, serial, *self._log_state())
         if self.cache is not None:
             found = self.cache.summary(key)
@@ -191,6 +202,16 @@ class JourneyService:
             journey = self._build(gtin, lot, serial)
             return Summary.of(journey) if journey is not None else None
         return Summary(product_name=names[0], brand_name=names[1], recall=None)
+
+    def _names(self, gtin: str) -> tuple[str, str] | None:
+        """(product, brand) names of a GTIN; catalog rows, not on the log: held for the TTL."""
+        found = self.cache.find("names", (gtin,)) if self.cache is not None else None
+        if isinstance(found, tuple):
+            return cast("tuple[str, str]", found)
+        names = self.repo.product_names(gtin)
+        if names is not None and self.cache is not None:
+            self.cache.keep("names", (gtin,), names)
+        return names
 
     def _log_state(self) -> LogHead:
         self._state = LogRepository(self.session).head()

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 from livetrace.catalog.models import Lot, Product
 from livetrace.codes.models import CodeRun, ItemCode
 from livetrace.epcis.identifiers import canonical_epc
-from livetrace.epcis.models import EpcisEventEpc, EpcisEventLink, EpcisEventRow
+from livetrace.epcis.models import EpcisEventEpc, EpcisEventLink, EpcisEventRow, undeclared
 from livetrace.identity.models import Location, Party
 from livetrace.kit.pagination import Page, PageRequest
 from livetrace.scans.models import ScanAlert, ScanRecord, ScanThreshold
@@ -147,7 +147,7 @@ def _prepared() -> dict[str, Any]:
         .where(
             or_(EpcisEventEpc.epc.in_(ids), EpcisEventEpc.epc.in_(select(tree.c.epc))),
             EpcisEventRow.biz_step == "shipping",
-            EpcisEventRow.error_declaration_time.is_(None),
+            undeclared(),
             ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
         )
         .order_by(EpcisEventRow.event_time.desc(), EpcisEventRow.log_index.desc())
@@ -159,6 +159,7 @@ def _prepared() -> dict[str, Any]:
             Location.gln == bindparam("gln"), Location.extension.in_(ids)
         ),
         "party_region": select(Party.region_code).where(Party.gln == bindparam("gln")),
+        "add_scan": insert(SCAN_TABLE),
     }  # fmt: skip
 
 
@@ -172,7 +173,12 @@ class ScanRepository:
         self.session = session
 
     def _run(self, name: str, **params: Any) -> Any:
-        return self.session.execute(_STATEMENTS[name], params)
+        # Column-only statements run on the session's connection: the ORM's execution layer
+        # adds nothing to plain rows but its own cost, a third of a scan's (flushed first, as
+        # `Session.execute` would).
+        if self.session.autoflush:
+            self.session.flush()
+        return self.session.connection().execute(_STATEMENTS[name], params)
 
     # -- the scan path ------------------------------------------------------------------------
 
@@ -245,7 +251,7 @@ class ScanRepository:
 
     def add_scan(self, values: dict[str, Any]) -> None:
         """Insert a scan row (a plain INSERT: the scan path builds no ORM object for it)."""
-        self.session.execute(insert(SCAN_TABLE), [values])
+        self.session.connection().execute(_STATEMENTS["add_scan"], [values])
 
     def forged_count(self, gtin: str, since: datetime) -> int:
         """Counterfeit scans of a GTIN with no code record since `since`."""

@@ -67,7 +67,14 @@ _SHIPPED_STATES = frozenset({CodeState.ACTIVE, CodeState.SOLD, CodeState.RECALLE
 _NO_STATS = ScanStats(0, 0, False, 0, False)
 _TAG_NAMES_ITEM = frozenset({NfcStatus.OK, NfcStatus.RETIRED})  # taps whose tag is known
 
-__all__ = ["ALERT_KINDS", "ALERT_STATUSES", "DEVICE_COOKIE", "RegionHeat", "ScanService"]
+__all__ = [
+    "ALERT_KINDS",
+    "ALERT_STATUSES",
+    "DEVICE_COOKIE",
+    "Assessment",
+    "RegionHeat",
+    "ScanService",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,28 @@ class _Judged:
     first: ScanPoint | None
     device: str | None
     counter: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A judged scan, not yet stored: what `ScanService.record` writes."""
+
+    judged: _Judged
+    reasons: tuple[Reason, ...]
+    verdict: Verdict
+    at: datetime
+
+    @property
+    def known(self) -> bool:
+        """Whether the scan named a code of this registry (an item page can follow)."""
+        return self.judged.record is not None
+
+    @property
+    def recalled(self) -> bool:
+        """Whether the code is recalled: an open campaign covers it or its lot, or its state says
+        so (what the verdict's recall rule reads)."""
+        code = self.judged.ctx.code
+        return code is not None and (bool(code.recalls) or code.state == CodeState.RECALLED)
 
 
 def device_hash(salt: bytes, device: str | None, ip: str | None, at: datetime) -> str | None:
@@ -140,12 +169,32 @@ class ScanService:
 
     def scan(self, request: ScanRequest) -> ScanOutcome:
         """Judge one scan, store it in the scan log, raise alerts; flushes, never commits."""
+        return self.record(self.assess(request))
+
+    def assess(self, request: ScanRequest) -> Assessment:
+        """Read what the rules need and judge the scan; writes nothing but an NFC tap's counter.
+
+        `record` stores the result. A caller may end its read transaction in between, so the
+        write lock is held only for the inserts: on SQLite concurrent scans then queue for a
+        few statements instead of for the whole judgement. What that costs is bounded: two
+        devices scanning one code in the same instant each count the other from their next scan
+        on. An NFC tap accepts its counter while reading, so its caller holds the write lock
+        from the start (`store.uow.begin_for_write`) and records in the same transaction.
+        """
         at = ensure_utc(request.at) if request.at is not None else utcnow()
         judged = self._judge(request, at)
         reasons = tuple(self.rules.check(judged.ctx))
-        verdict = verdict_for(reasons)
-        scan_id = self._log(judged, reasons, verdict, at)
+        return Assessment(judged, reasons, verdict_for(reasons), at)
+
+    def record(self, assessment: Assessment) -> ScanOutcome:
+        """Store an assessed scan, mark a first hidden-code check, raise alerts; never commits."""
+        judged, reasons, verdict, at = (assessment.judged, assessment.reasons,
+                                        assessment.verdict, assessment.at)  # fmt: skip
         record, place = judged.record, judged.ctx.place
+        verified = judged.ctx.hidden is HiddenStatus.VERIFIED
+        if record is not None and verified and record.hidden_verified_at is None:
+            self.repo.mark_hidden_verified(record.id, at)
+        scan_id = self._log(judged, reasons, verdict, at)
         region = place.region if place else None
         if record is not None:
             alerts = self.alerts.raise_for_code(record.brand_party_id, record.id, record.gtin,
@@ -184,7 +233,7 @@ class ScanService:
             nfc = NfcStatus.MISMATCH
         stats = self.repo.stats(record.id, device) if record else _NO_STATS
         first, last_placed = self.repo.first_and_last_placed(record.id) if record else (None, None)
-        hidden = self._hidden(request.hidden_code, scanned, record, at)
+        hidden = self._hidden(request.hidden_code, scanned, record)
         ctx = ScanContext(
             at=at, auth=scanned.auth, auth_message=scanned.message,
             code=self._facts(record) if record else None, place=place, placed=placed,
@@ -268,9 +317,9 @@ class ScanService:
         return None
 
     def _hidden(
-        self, given: str | None, scanned: _Scanned, record: CodeRecord | None, at: datetime
+        self, given: str | None, scanned: _Scanned, record: CodeRecord | None
     ) -> HiddenStatus:
-        """Check a typed hidden code against the item; remember its first verification."""
+        """Check a typed hidden code against the item (`record` remembers its first check)."""
         if not (given and given.strip()) or record is None or scanned.verified is None:
             return HiddenStatus.NOT_GIVEN  # an empty form field is no hidden code
         if not record.paired:
@@ -279,8 +328,6 @@ class ScanService:
             self.keyring.verify_hidden(scanned.verified, given[:64])
         except LivetraceError:
             return HiddenStatus.MISMATCH
-        if record.hidden_verified_at is None:
-            self.repo.mark_hidden_verified(record.id, at)
         return HiddenStatus.VERIFIED
 
     def _facts(self, record: CodeRecord) -> CodeFacts:

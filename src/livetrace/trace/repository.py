@@ -8,7 +8,9 @@ the projection writes go in chunks of `CHUNK` values.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
@@ -16,6 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 from typing import cast as typing_cast
 
 from sqlalchemy import (
+    JSON,
     Dialect,
     Row,
     String,
@@ -30,13 +33,14 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import TypeEngine
 
-from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow
+from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow, undeclared
 from livetrace.identity.models import Party
 from livetrace.kit.clock import utcnow
 from livetrace.store.bulk import batched, load_tuples, update_tuples
@@ -375,18 +379,92 @@ def _statements(dialect: str) -> dict[str, Any]:
         .outerjoin(Party, Party.id == LotEvent.party_id)
         .where(_among(LotEvent.lot_class, dialect)),
         "links": select(*link).where(_among(TransactionLink.epc, dialect)),
+        # Events naming identifiers: their columns only; documents come apart (`_slim`).
         "naming": (
-            select(EpcisEventEpc.epc, EpcisEventRow, Party.name)
+            select(
+                EpcisEventEpc.epc,
+                EpcisEventRow.id,
+                EpcisEventRow.event_hash,
+                EpcisEventRow.event_id,
+                EpcisEventRow.event_time,
+                EpcisEventRow.biz_step,
+                EpcisEventRow.biz_location,
+                EpcisEventRow.disposition,
+                EpcisEventRow.party_id,
+                EpcisEventRow.log_index,
+                Party.name,
+            )
             .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
             .outerjoin(Party, Party.id == EpcisEventRow.party_id)
             .where(
                 _among(EpcisEventEpc.epc, dialect),
-                EpcisEventRow.error_declared_by.is_(None),
-                EpcisEventRow.error_declaration_time.is_(None),
+                undeclared(),
                 ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
             )
         ),
+        "slim_documents": select(EpcisEventRow.id, _slim(dialect)).where(
+            EpcisEventRow.id.in_(bindparam("pks", expanding=True))
+        ),
     }
+
+
+# Keys of an event document that list identifiers: a commissioning event's lists grow with its
+# batch, and no trace output reads them (it reads the projections instead).
+LIST_KEYS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList", "quantityList",
+             "childQuantityList", "inputQuantityList", "outputQuantityList")  # fmt: skip
+
+
+def _slim(dialect: str) -> Any:
+    """An event's document without its identifier lists, cut in the database (C, not Python)."""
+    if dialect == "postgresql":
+        keys = cast(list(LIST_KEYS), ARRAY(Text))
+        return type_coerce(EpcisEventRow.document.op("-")(keys), JSONB)
+    paths = [f"$.{key}" for key in LIST_KEYS]
+    return type_coerce(func.json_remove(EpcisEventRow.document, *paths), JSON)
+
+
+class NamedEvent(NamedTuple):
+    """An event as a trace shows it: its columns, and its document without identifier lists."""
+
+    id: uuid.UUID
+    event_id: str
+    event_time: datetime
+    biz_step: str | None
+    biz_location: str | None
+    disposition: str | None
+    party_id: uuid.UUID | None
+    log_index: int
+    document: dict[str, Any]
+
+
+class SlimDocuments:
+    """Slim event documents by (event key, content hash), least recently used dropped.
+
+    Events never change (an error declaration adds an event; traces filter the declared one out
+    when they query), and the hash names the content, so an entry is never stale.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[tuple[uuid.UUID, str], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[uuid.UUID, str]) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[uuid.UUID, str], document: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[key] = document
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+SLIM_DOCUMENTS = SlimDocuments()
 
 
 class TraceRepository:
@@ -504,17 +582,36 @@ class TraceRepository:
         rows = map(LinkRow._make, self._core_rows("links", epcs))
         return sorted(rows, key=lambda r: (r.log_index, r.epc, r.position))
 
-    def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, EpcisEventRow]]:
-        """(identifier, event) for live events naming these identifiers, in log order."""
-        return self.named_events(epcs)[0]
-
     def named_events(
         self, epcs: Iterable[str]
-    ) -> tuple[list[tuple[str, EpcisEventRow]], dict[uuid.UUID, str]]:
+    ) -> tuple[list[tuple[str, NamedEvent]], dict[uuid.UUID, str]]:
         """`events_naming`, with the names of the parties that captured the events."""
-        rows = self._rows("naming", epcs)
-        events = sorted(((r[0], r[1]) for r in rows), key=lambda p: (p[1].log_index, p[0]))
-        return events, {r[1].party_id: r[2] for r in rows if r[2] is not None}
+        rows = self._core_rows("naming", epcs)
+        documents = self._slim_documents({(r[1], r[2]) for r in rows})
+        events = sorted(
+            ((r[0], NamedEvent(r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                               documents[r[1]])) for r in rows),
+            key=lambda p: (p[1].log_index, p[0]),
+        )  # fmt: skip
+        return events, {r[8]: r[10] for r in rows if r[10] is not None}
+
+    def _slim_documents(self, keys: set[tuple[uuid.UUID, str]]) -> dict[uuid.UUID, dict[str, Any]]:
+        """Slim documents of these events: remembered ones, the rest in one statement."""
+        found: dict[uuid.UUID, dict[str, Any]] = {}
+        missing: dict[uuid.UUID, str] = {}
+        for pk, digest in keys:
+            document = SLIM_DOCUMENTS.get((pk, digest))
+            if document is None:
+                missing[pk] = digest
+            else:
+                found[pk] = document
+        connection = self.session.connection()
+        statement = _statements(connection.dialect.name)["slim_documents"]
+        for batch in batched(sorted(missing), CHUNK):
+            for pk, document in connection.execute(statement, {"pks": batch}):
+                found[pk] = document
+                SLIM_DOCUMENTS.put((pk, missing[pk]), document)
+        return found
 
     def party_names(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Party names by id."""

@@ -18,7 +18,6 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from livetrace.epcis.identifiers import canonical_epc
-from livetrace.epcis.models import EpcisEventRow
 from livetrace.kit.collector import collector_paused
 from livetrace.trace.errors import (
     InvalidTraceRequestError,
@@ -27,7 +26,7 @@ from livetrace.trace.errors import (
 )
 from livetrace.trace.facts import is_container, lot_class, lot_of
 from livetrace.trace.graph import Edge, Walk, find_cycle, walk
-from livetrace.trace.repository import HeldRow, LinkRow, StateRow, TraceRepository
+from livetrace.trace.repository import HeldRow, LinkRow, NamedEvent, StateRow, TraceRepository
 from livetrace.trace.schemas import (
     BackwardTrace,
     ForwardTrace,
@@ -86,7 +85,7 @@ class TraceService:
         self._by_child: dict[str, list[HeldRow]] = {}
         self._members: dict[str, list[str]] = {}
         self._links: dict[str, list[LinkRow]] = {}
-        self._naming: dict[str, list[EpcisEventRow]] = {}
+        self._naming: dict[str, list[NamedEvent]] = {}
         self._party_names: dict[uuid.UUID, str] = {}
         self._outputs: dict[str, list[str]] = {}  # transformation outputs by input
         self._inputs: dict[str, list[str]] = {}  # transformation inputs by output
@@ -158,7 +157,7 @@ class TraceService:
             edges=edges_out(contents.edges + upstream.edges + holders.edges), cycle=cycle,
         )  # fmt: skip
 
-    def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, EpcisEventRow]]:
+    def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, NamedEvent]]:
         """(identifier, event) for live events naming these identifiers, in log order.
 
         Events already read by a trace of this instance are not read again (a page asks for an
@@ -168,7 +167,7 @@ class TraceService:
 
     def _named(
         self, epcs: Iterable[str]
-    ) -> tuple[list[tuple[str, EpcisEventRow]], dict[uuid.UUID, str]]:
+    ) -> tuple[list[tuple[str, NamedEvent]], dict[uuid.UUID, str]]:
         wanted = set(epcs)
         missing = wanted - self._naming.keys()
         if missing:

@@ -47,7 +47,7 @@ from livetrace.scans.resolver import (
 )
 from livetrace.scans.resolver_views import Journey, Summary
 from livetrace.scans.schemas import VerdictOut
-from livetrace.scans.service import ScanService
+from livetrace.scans.service import Assessment, ScanService
 from livetrace.scans.verdict import ClientInfo, ScanOutcome, ScanRequest, Verdict
 from livetrace.store.uow import begin_for_write
 from livetrace.web.scan_pages import PageLinks, error_page, scan_page
@@ -184,26 +184,28 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
     lat, lon = _coordinates(form)
     client = ClientInfo(device=device, ip=call.ip, user_agent=request.headers.get("user-agent", "")[:200],
                         latitude=lat, longitude=lon)  # fmt: skip
-    begin_for_write(call.session)  # a scan reads, then records itself
-    outcome = ScanService(call.session, keyring(request, ctx), ctx.settings).scan(
-        ScanRequest(
-            uri=parsed.scanned_uri,
-            client=client,
-            nfc=parsed.nfc,
-            hidden_code=(form.hidden_code or "").strip() or None,
-        )
-    )
-    call.session.commit()  # release the write lock before the journey is read and rendered
+    service = ScanService(call.session, keyring(request, ctx), ctx.settings)
+    scan = ScanRequest(uri=parsed.scanned_uri, client=client, nfc=parsed.nfc,
+                       hidden_code=(form.hidden_code or "").strip() or None)  # fmt: skip
+    if parsed.nfc is not None:
+        begin_for_write(call.session)  # a tap accepts its counter while it reads
+    assessment = service.assess(scan)
+    detail = _detail(call, parsed, assessment)  # read under the same snapshot as the verdict
+    if parsed.nfc is None:
+        call.session.commit()  # end the read: the write below holds the lock for its inserts only
+        begin_for_write(call.session)
+    outcome = service.record(assessment)
+    call.session.commit()
     if outcome.verdict is Verdict.COUNTERFEIT:
         call.limits.failures.take(call.ip)
     auth = _tap_auth(call, parsed, outcome)
     page_uri = _with(parsed.page_uri, {AUTH_PARAM: auth}) if auth else parsed.page_uri
     response: Response
     if parsed.representation is Representation.JSON:
-        summary = _summary(call.session, ctx, parsed) if outcome.code is not None else None
+        summary = detail if isinstance(detail, Summary) else None
         response = JSONResponse(_verdict_json(outcome, summary, parsed, page_uri), headers=CORS)
     else:
-        journey = _journey(call.session, ctx, parsed) if outcome.code is not None else None
+        journey = detail if isinstance(detail, Journey) else None
         response = scan_page(request, parsed.lang, outcome, journey, _page_links(parsed, page_uri))
     response.headers.update(_link_headers(parsed))
     response.headers["Cache-Control"] = NO_STORE
@@ -212,6 +214,19 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
         response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, httponly=True,
                             samesite="lax", secure=ctx.settings.base_url.startswith("https:"))  # fmt: skip
     return response
+
+
+def _detail(
+    call: _Call, parsed: ResolverRequest, assessment: Assessment
+) -> Journey | Summary | None:
+    """What the answer shows of a known code: the page's journey, or the JSON's summary."""
+    if not assessment.known:
+        return None
+    if parsed.representation is Representation.JSON:
+        service = JourneyService(call.session, call.ctx.settings, call.ctx.encryptor)
+        return service.summary(parsed.gtin, parsed.lot, parsed.serial,
+                               recalled=assessment.recalled)  # fmt: skip
+    return _journey(call.session, call.ctx, parsed)
 
 
 def _coordinates(form: _Form) -> tuple[float | None, float | None]:
@@ -255,11 +270,6 @@ def _authentic_journey(call: _Call, parsed: ResolverRequest) -> Journey:
 def _journey(session: Session, ctx: AppContext, parsed: ResolverRequest) -> Journey | None:
     service = JourneyService(session, ctx.settings, ctx.encryptor)
     return service.journey(parsed.gtin, parsed.lot, parsed.serial)
-
-
-def _summary(session: Session, ctx: AppContext, parsed: ResolverRequest) -> Summary | None:
-    service = JourneyService(session, ctx.settings, ctx.encryptor)
-    return service.summary(parsed.gtin, parsed.lot, parsed.serial)
 
 
 def _linkset(parsed: ResolverRequest, journey: Journey) -> Linkset:
