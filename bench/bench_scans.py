@@ -9,7 +9,7 @@ them), and the log checkpoint cosigned. Every one of those bags scans as genuine
 journey (plot, milling, QC report on one lot, custody timeline, proofs).
 
 The real server then runs in a subprocess, as `livetrace serve` runs it (uvicorn,
-`livetrace.api.asgi:app`, log level info), with 1 worker; on PostgreSQL a second pass uses 2.
+`livetrace.api.asgi:app`, log level info), with 1 worker, then with 2.
 Load comes from `bench.loadgen` in another process, HTTP/1.1 keep-alive, after a warm-up:
 
 * static baseline: `/static/app.css`, answered by the same app;
@@ -673,9 +673,8 @@ def _bench(where: str, database_url: str | None, failures: Failures) -> None:
         try:
             with _server(env, port, 1, log) as pid:
                 _pass(Server(port, pid, 1, where), items, failures, profile)
-            if where == "postgresql":
-                with _server(env, port, 2, log) as pid:
-                    _pass(Server(port, pid, 2, where), items, failures, None)
+            with _server(env, port, 2, log) as pid:
+                _pass(Server(port, pid, 2, where), items, failures, None)
         except RuntimeError:
             print(log.read_text(errors="replace")[-3000:])
             raise

@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app = FastAPI(title="livetrace", version=__version__, description=DESCRIPTION)
     app.state.ctx = ctx
     errors.install(app)
+    # The resolver first: routes are matched in order, and scans are most of the traffic.
+    app.include_router(resolver.router)  # `/01/…` and `/.well-known/gs1resolver` only
     for router in (
         health.router,
         identity.router,
@@ -49,6 +51,5 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.include_router(pages.router)
     app.include_router(trace_pages.router)
     app.include_router(scan_console.router)
-    app.include_router(resolver.router)  # `/01/…` and `/.well-known/gs1resolver` only
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

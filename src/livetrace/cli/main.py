@@ -44,7 +44,9 @@ app.command("verify")(verify.verify)
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="TCP port."),
-    workers: int = typer.Option(1, help="Worker processes (PostgreSQL for more than one)."),
+    workers: int = typer.Option(
+        1, help="Worker processes (SQLite too: writers queue on its lock)."
+    ),
 ) -> None:
     """Run the web service (API, console and consumer pages)."""
     context()  # fail fast with a clear message on bad settings

@@ -52,7 +52,7 @@ from livetrace.scans.resolver_views import (
 )
 from livetrace.trace.errors import UnknownIdentifierError
 from livetrace.trace.recall import recall_for
-from livetrace.trace.schemas import BackwardTrace, CustodyOut, DocumentOut
+from livetrace.trace.schemas import BackwardTrace, CustodyOut, DocumentOut, RecallNotice
 from livetrace.trace.service import TraceService, identifier
 
 MAX_DOCUMENTS = 12  # certificates shown (and their files verified) per page
@@ -155,16 +155,62 @@ class JourneyService:
         self.repo = ResolverRepository(session)
         self._state = LogHead(0, b"", 0, 0, None)  # the log's head as last read
 
-    def journey(self, gtin: str, lot: str | None, serial: str | None) -> Journey | None:
-        """The journey of a code (None when its GTIN is no product here)."""
+    def journey(
+        self, gtin: str, lot: str | None, serial: str | None, *, recalled: bool | None = None
+    ) -> Journey | None:
+        """The journey of a code (None when its GTIN is no product here).
+
+        `recalled=False` says the scan's verdict already looked for open recalls of the code
+        and its lot and found none, so the page does not ask again.
+        """
         key = (gtin, lot, serial, *self._log_state())
         cached = self.cache.get(key) if self.cache is not None else None
         if cached is not None:
             return cached
-        built = self._build(gtin, lot, serial)
+        tracer = TraceService(self.session)  # one per page: it remembers the rows it read
+        built = self._from_twin(tracer, gtin, lot, serial, recalled)
+        if built is None:
+            built = self._build(gtin, lot, serial, tracer, recalled)
         if built is not None and self.cache is not None:
             self.cache.put(key, built)
         return built
+
+    def _from_twin(
+        self,
+        tracer: TraceService,
+        gtin: str,
+        lot: str | None,
+        serial: str | None,
+        recalled: bool | None,
+    ) -> Journey | None:
+        """The journey of an item whose twin's is known, else built and kept for its twins.
+
+        Items with the same trace footprint (`TraceService.footprint`: bags of one case from
+        one commissioning) have the same journey but for their own id and any recall of the
+        item alone; after a live stream thousands of them are scanned, so each case is traced
+        once per log head and every other bag's page costs the footprint's four reads.
+        """
+        if serial is None or self.cache is None:
+            return None
+        item = _item_key(gtin, lot, serial)
+        footprint = tracer.footprint(item)
+        if footprint is None:
+            return None
+        twin_key = (gtin, lot, footprint, *self._state)
+        twin = self.cache.find("twin", twin_key)
+        if isinstance(twin, Journey):
+            return _retarget(twin, item, serial, self._recall(item, recalled))
+        built = self._build(gtin, lot, serial, tracer, recalled)
+        if built is not None:
+            self.cache.keep("twin", twin_key, built)
+        return built
+
+    def _recall(self, key: str, recalled: bool | None) -> RecallNotice | None:
+        """The open recall covering an item or its lot (not asked when the verdict found none)."""
+        if recalled is False:
+            return None
+        recalls = recall_for(self.session, key)
+        return recalls[0] if recalls else None
 
     def summary(
         self, gtin: str, lot: str | None, serial: str | None, *, recalled: bool | None = None
@@ -217,15 +263,22 @@ class JourneyService:
         self._state = LogRepository(self.session).head()
         return self._state
 
-    def _build(self, gtin: str, lot: str | None, serial: str | None) -> Journey | None:
+    def _build(
+        self,
+        gtin: str,
+        lot: str | None,
+        serial: str | None,
+        tracer: TraceService | None = None,
+        recalled: bool | None = None,
+    ) -> Journey | None:
         context = self._context(gtin, lot)
         if context is None:
             return None
         lot = lot or (context.lot.lot_number if context.lot else None)
         key = _item_key(gtin, lot, serial)
-        tracer = TraceService(self.session)  # one per page: it remembers the events it read
+        tracer = tracer or TraceService(self.session)  # it remembers the rows it read
         trace = _trace(tracer, key)
-        recalls = recall_for(self.session, key) if trace is not None else []
+        recall = self._recall(key, recalled) if trace is not None else None
         specs = specs_of(context.template_attributes)
         lots = trace.lots if trace else []
         own_lot = identifier(gtin=gtin, lot=lot) if lot else None
@@ -249,7 +302,7 @@ class JourneyService:
             timeline=timeline,
             certificates=self._certificates(trace, context, [e.event_id for _, e in events]),
             waybills=waybills, documents=documents, cold_chain=chain,
-            recall=recalls[0] if recalls else None, proofs=proofs,
+            recall=recall, proofs=proofs,
             checkpoint=checkpoint.cosigned_note if checkpoint else None,
             checkpoint_size=checkpoint.checkpoint.size if checkpoint else None,
             witnesses=len(checkpoint.cosignatures) if checkpoint else 0,
@@ -393,6 +446,12 @@ class JourneyService:
         except LivetraceError:
             return "pending"  # not yet under a published checkpoint
         return "verified"
+
+
+def _retarget(twin: Journey, key: str, serial: str, recall: RecallNotice | None) -> Journey:
+    """A twin's journey as another item's: its id, serial, own hand-overs and recall."""
+    steps = tuple(replace(s, subject=key) if s.subject == twin.key else s for s in twin.timeline)
+    return replace(twin, key=key, serial=serial, timeline=steps, recall=recall)
 
 
 def witness_policy(settings: Settings) -> Policy | None:

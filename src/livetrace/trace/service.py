@@ -157,6 +157,29 @@ class TraceService:
             edges=edges_out(contents.edges + upstream.edges + holders.edges), cycle=cycle,
         )  # fmt: skip
 
+    def footprint(self, ref: str) -> tuple[object, ...] | None:
+        """What sets an item's backward trace apart from any other item's, without its id.
+
+        An item's own facts are its state's lot, its transformation inputs, the containers it
+        was packed in (with when) and the events naming it; everything else a backward trace
+        reaches comes through those. Two items with equal footprints (bags packed in the same
+        case, commissioned by the same event) have the same trace but for their own id. None
+        for anything but an item the projections know. The rows read here are remembered, so a
+        `backward` of the same item on this instance reads them once.
+        """
+        epc = identifier(ref)
+        if node_kind(epc) != "item":
+            return None
+        state = self._state_rows([epc]).get(epc)
+        if state is None:
+            return None
+        lots = [state.lot_class] if state.lot_class else []
+        inputs = sorted(i for _, i in self._lineage({epc}, upstream=True, ahead=lots))
+        held = sorted((r.parent_epc, r.pack_log_index, r.unpack_log_index or -1)
+                      for r in self._child_intervals([epc]))  # fmt: skip
+        events = sorted(str(event.id) for _, event in self._named([epc])[0])
+        return (state.lot_class, tuple(inputs), tuple(held), tuple(events))
+
     def events_naming(self, epcs: Iterable[str]) -> list[tuple[str, NamedEvent]]:
         """(identifier, event) for live events naming these identifiers, in log order.
 

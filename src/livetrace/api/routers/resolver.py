@@ -15,10 +15,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from livetrace.api.deps import ContextDep, SessionDep
+from livetrace.api.deps import ContextDep, app_context
 from livetrace.api.errors import problem, status_for
 from livetrace.api.routers.scans import keyring
 from livetrace.codes.authenticator import AUTH_PARAM, code_elements
@@ -49,7 +50,7 @@ from livetrace.scans.resolver_views import Journey, Summary
 from livetrace.scans.schemas import VerdictOut
 from livetrace.scans.service import Assessment, ScanService
 from livetrace.scans.verdict import ClientInfo, ScanOutcome, ScanRequest, Verdict
-from livetrace.store.uow import begin_for_write
+from livetrace.store.uow import begin_for_write, unit_of_work
 from livetrace.web.scan_pages import PageLinks, error_page, scan_page
 
 router = APIRouter(tags=["resolver"])
@@ -74,27 +75,34 @@ def _limits(request: Request, ctx: AppContext) -> ScanLimits:
 
 
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def resolve(request: Request, rest: str, session: SessionDep, ctx: ContextDep) -> Response:
+async def resolve(request: Request) -> Response:
     """Answer a scanned Digital Link (see the module docstring for the representations)."""
-    del rest  # the raw path is read instead: it keeps escapes such as %2F intact
-    return _answer(request, session, ctx, _Form())
+    return await run_in_threadpool(_in_session, request, _Form())
 
 
 @router.post("/01/{rest:path}", include_in_schema=False)
-def resolve_form(
+async def resolve_form(
     request: Request,
-    *,
-    rest: str,
-    session: SessionDep,
-    ctx: ContextDep,
     hidden_code: Annotated[str | None, Form(max_length=64)] = None,
     lat: Annotated[str | None, Form(max_length=32)] = None,
     lon: Annotated[str | None, Form(max_length=32)] = None,
     region: Annotated[str | None, Form(max_length=12)] = None,
 ) -> Response:
     """The page's forms: a typed hidden code, or a rough location the user chose to share."""
-    del rest
-    return _answer(request, session, ctx, _Form(hidden_code, lat, lon, region))
+    return await run_in_threadpool(_in_session, request, _Form(hidden_code, lat, lon, region))
+
+
+def _in_session(request: Request, form: _Form) -> Response:
+    """The whole answer in one worker thread, in its own session.
+
+    The resolver is the hottest path there is, and each sync dependency (context, session and
+    the session's cleanup) would cost a hand-over to the thread pool and back; so one hop does
+    it all. The raw path is read rather than the `rest` parameter: it keeps escapes such as
+    %2F intact. The session commits what is left once the answer is built, as `db_session` does.
+    """
+    ctx = app_context(request)
+    with unit_of_work(ctx.sessions, write=False) as session:
+        return _answer(request, session, ctx, form)
 
 
 @router.options("/01/{rest:path}", include_in_schema=False)
@@ -226,7 +234,7 @@ def _detail(
         service = JourneyService(call.session, call.ctx.settings, call.ctx.encryptor)
         return service.summary(parsed.gtin, parsed.lot, parsed.serial,
                                recalled=assessment.recalled)  # fmt: skip
-    return _journey(call.session, call.ctx, parsed)
+    return _journey(call.session, call.ctx, parsed, recalled=assessment.recalled)
 
 
 def _coordinates(form: _Form) -> tuple[float | None, float | None]:
@@ -267,9 +275,11 @@ def _authentic_journey(call: _Call, parsed: ResolverRequest) -> Journey:
     return journey
 
 
-def _journey(session: Session, ctx: AppContext, parsed: ResolverRequest) -> Journey | None:
+def _journey(
+    session: Session, ctx: AppContext, parsed: ResolverRequest, *, recalled: bool | None = None
+) -> Journey | None:
     service = JourneyService(session, ctx.settings, ctx.encryptor)
-    return service.journey(parsed.gtin, parsed.lot, parsed.serial)
+    return service.journey(parsed.gtin, parsed.lot, parsed.serial, recalled=recalled)
 
 
 def _linkset(parsed: ResolverRequest, journey: Journey) -> Linkset:
