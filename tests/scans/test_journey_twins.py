@@ -24,7 +24,6 @@ from livetrace.trace.schemas import OriginKind, RecallOpen, TraceOrigin
 from livetrace.trace.service import TraceService
 
 
-
 def _codes(session: Session) -> list[tuple[str, str, str]]:
     rows = session.execute(
         select(ItemCode.gtin, ItemCode.lot, ItemCode.serial)
