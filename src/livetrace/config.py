@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="Salt of the device hashes in the scan log (default: derived from the "
         "secret key); changing it makes earlier scans count as other devices.",
     )
+    resolver_threads: int = Field(
+        default=1, ge=1, le=64,
+        description="Scans one worker process answers at once (more wait, unserved). Scans "
+        "are CPU work in Python: one thread per process and one process per core (`serve "
+        "--workers`) answer the most; threads only trade the interpreter lock back and forth.",
+    )  # fmt: skip
     resolver_rate_burst: int = Field(
         default=60, ge=1, description="Resolver requests one client may make in a burst."
     )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -50,11 +50,12 @@ from livetrace.scans.resolver_views import Journey, Summary
 from livetrace.scans.schemas import VerdictOut
 from livetrace.scans.service import Assessment, ScanService
 from livetrace.scans.verdict import ClientInfo, ScanOutcome, ScanRequest, Verdict
-from livetrace.store.uow import begin_for_write, unit_of_work
+from livetrace.store.uow import unit_of_work, write_transaction
 from livetrace.web.scan_pages import PageLinks, error_page, scan_page
 
 router = APIRouter(tags=["resolver"])
 _LIMITS = "resolver_limits"
+_THREADS = "resolver_threads"
 DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Link, Location"}
 NO_STORE = "no-store"
@@ -77,7 +78,7 @@ def _limits(request: Request, ctx: AppContext) -> ScanLimits:
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
 async def resolve(request: Request) -> Response:
     """Answer a scanned Digital Link (see the module docstring for the representations)."""
-    return await run_in_threadpool(_in_session, request, _Form())
+    return await to_thread.run_sync(_in_session, request, _Form(), limiter=_limiter(request))
 
 
 @router.post("/01/{rest:path}", include_in_schema=False)
@@ -89,7 +90,23 @@ async def resolve_form(
     region: Annotated[str | None, Form(max_length=12)] = None,
 ) -> Response:
     """The page's forms: a typed hidden code, or a rough location the user chose to share."""
-    return await run_in_threadpool(_in_session, request, _Form(hidden_code, lat, lon, region))
+    form = _Form(hidden_code, lat, lon, region)
+    return await to_thread.run_sync(_in_session, request, form, limiter=_limiter(request))
+
+
+def _limiter(request: Request) -> CapacityLimiter:
+    """How many scans this worker process answers at once (`resolver_threads`); the rest wait
+    their turn in the event loop, unserved.
+
+    Answering is CPU work in Python: threads beyond one only trade the interpreter lock back
+    and forth. Measured on two cores, one worker answered 466 scans/s at 2.1 ms of CPU each
+    with one thread, and 312/s at 3.7 ms each with four.
+    """
+    found: CapacityLimiter | None = getattr(request.app.state, _THREADS, None)
+    if found is None:
+        found = CapacityLimiter(app_context(request).settings.resolver_threads)
+        setattr(request.app.state, _THREADS, found)
+    return found
 
 
 def _in_session(request: Request, form: _Form) -> Response:
@@ -195,15 +212,17 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
     service = ScanService(call.session, keyring(request, ctx), ctx.settings)
     scan = ScanRequest(uri=parsed.scanned_uri, client=client, nfc=parsed.nfc,
                        hidden_code=(form.hidden_code or "").strip() or None)  # fmt: skip
-    if parsed.nfc is not None:
-        begin_for_write(call.session)  # a tap accepts its counter while it reads
-    assessment = service.assess(scan)
-    detail = _detail(call, parsed, assessment)  # read under the same snapshot as the verdict
     if parsed.nfc is None:
+        assessment = service.assess(scan)
+        detail = _detail(call, parsed, assessment)  # read under the same snapshot as the verdict
         call.session.commit()  # end the read: the write below holds the lock for its inserts only
-        begin_for_write(call.session)
-    outcome = service.record(assessment)
-    call.session.commit()
+        with write_transaction(call.session):
+            outcome = service.record(assessment)
+    else:
+        with write_transaction(call.session):  # a tap accepts its counter while it reads
+            assessment = service.assess(scan)
+            outcome = service.record(assessment)
+        detail = _detail(call, parsed, assessment)
     if outcome.verdict is Verdict.COUNTERFEIT:
         call.limits.failures.take(call.ip)
     auth = _tap_auth(call, parsed, outcome)
