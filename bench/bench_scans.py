@@ -9,7 +9,7 @@ them), and the log checkpoint cosigned. Every one of those bags scans as genuine
 journey (plot, milling, QC report on one lot, custody timeline, proofs).
 
 The real server then runs in a subprocess, as `livetrace serve` runs it (uvicorn,
-`livetrace.api.asgi:app`, log level info), with 1 worker, then with 2.
+`livetrace.api.asgi:app`, log level info), with 1 worker, then with 2 (one per core).
 Load comes from `bench.loadgen` in another process, HTTP/1.1 keep-alive, after a warm-up:
 
 * static baseline: `/static/app.css`, answered by the same app;
@@ -38,6 +38,7 @@ The resolver's per-client rate limits are raised for the run: all load comes fro
 Knobs: LIVETRACE_BENCH_SCANS_SECONDS (10), LIVETRACE_BENCH_SCANS_RATE (500),
 LIVETRACE_BENCH_SCANS_CLOSED (closed-loop seconds, 5), LIVETRACE_BENCH_SCANS_CONNECTIONS
 (closed-loop connections, 4), LIVETRACE_BENCH_SCANS_ITEMS (extra items, 20000),
+LIVETRACE_BENCH_SCANS_WORKERS (the server passes' worker counts, "1,2"),
 LIVETRACE_BENCH_SCANS_DB (sqlite or postgresql: only that one), LIVETRACE_BENCH_PG_URL (server
 URL; a scratch database is created on it and dropped), LIVETRACE_BENCH_SCANS_PROFILE (a folder:
 record the 1-worker server with py-spy during the open-loop HTML run, and print its busiest
@@ -90,6 +91,7 @@ RATE = float(os.environ.get("LIVETRACE_BENCH_SCANS_RATE", "500"))
 CLOSED = float(os.environ.get("LIVETRACE_BENCH_SCANS_CLOSED", "5"))
 CONNECTIONS = int(os.environ.get("LIVETRACE_BENCH_SCANS_CONNECTIONS", "4"))
 ITEMS = int(os.environ.get("LIVETRACE_BENCH_SCANS_ITEMS", "20000"))
+WORKERS = [int(n) for n in os.environ.get("LIVETRACE_BENCH_SCANS_WORKERS", "1,2").split(",")]
 ONLY = os.environ.get("LIVETRACE_BENCH_SCANS_DB")
 PG_URL = os.environ.get(
     "LIVETRACE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -671,10 +673,10 @@ def _bench(where: str, database_url: str | None, failures: Failures) -> None:
         log = Path(folder) / "server.log"
         profile = Path(PROFILE) if PROFILE else None
         try:
-            with _server(env, port, 1, log) as pid:
-                _pass(Server(port, pid, 1, where), items, failures, profile)
-            with _server(env, port, 2, log) as pid:
-                _pass(Server(port, pid, 2, where), items, failures, None)
+            for workers in WORKERS:
+                with _server(env, port, workers, log) as pid:
+                    spy = profile if workers == WORKERS[0] else None
+                    _pass(Server(port, pid, workers, where), items, failures, spy)
         except RuntimeError:
             print(log.read_text(errors="replace")[-3000:])
             raise

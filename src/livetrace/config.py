@@ -79,10 +79,10 @@ class Settings(BaseSettings):
         "secret key); changing it makes earlier scans count as other devices.",
     )
     resolver_threads: int = Field(
-        default=1, ge=1, le=64,
-        description="Scans one worker process answers at once (more wait, unserved). Scans "
-        "are CPU work in Python: one thread per process and one process per core (`serve "
-        "--workers`) answer the most; threads only trade the interpreter lock back and forth.",
+        default=0, ge=0, le=64,
+        description="0: each worker process answers scans in its event loop, one at a time "
+        "(the least CPU per scan: run one worker per core with `serve --workers`); N: up to N "
+        "at once on worker threads, for a database whose round trips leave the CPU idle.",
     )  # fmt: skip
     resolver_rate_burst: int = Field(
         default=60, ge=1, description="Resolver requests one client may make in a burst."

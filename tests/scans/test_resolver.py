@@ -337,3 +337,22 @@ def test_a_tag_under_retired_keys_gets_no_authenticated_page_links(
     assert "auth=" not in body["links"]["page"]  # retired keys prove nothing: no printed tag
     page = client.get(f"{bare}?{urlencode(params | {'lang': 'en'})}")
     assert "retired by the brand" in page.text
+
+
+@pytest.mark.parametrize("threads", [0, 3])
+def test_scans_answer_alike_in_the_event_loop_and_on_threads(
+    ctx: AppContext, world: ScanWorld, threads: int
+) -> None:
+    settings = ctx.settings.model_copy(update={"resolver_threads": threads})
+    threaded = AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions,
+                          encryptor=ctx.encryptor)  # fmt: skip
+    with TestClient(create_app(ctx=threaded)) as client:
+        page = client.get(world.genuine, headers={"Accept": "text/html"})
+        verdict = client.get(world.recalled, headers={"Accept": "application/json"})
+        form = client.post(world.genuine, data={"region": "110100"})
+    assert page.status_code == 200 and 'data-verdict="genuine"' in page.text
+    assert verdict.status_code == 200 and verdict.json()["verdict"] == "recalled"
+    assert form.status_code == 200 and "北京" in form.text
+    with ctx.sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(ScanRecord))
+    assert stored is not None and stored >= 3  # every scan was recorded, in either mode
