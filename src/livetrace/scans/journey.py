@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from livetrace.config import Settings
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis.capture_errors import DocumentIntegrityError, DocumentNotFoundError
-from livetrace.epcis.doc_models import EvidenceDocument
 from livetrace.epcis.documents import ContentStore, DocumentService
 from livetrace.kit.errors import LivetraceError
 from livetrace.ledger._codec import b64encode
@@ -34,7 +33,7 @@ from livetrace.ledger.reads import LogReader
 from livetrace.ledger.repository import LogHead, LogRepository
 from livetrace.ledger.service import SignedCheckpoint
 from livetrace.scans.coldchain import ColdChain, cold_chain
-from livetrace.scans.resolver_repository import ItemContext, ResolverRepository
+from livetrace.scans.resolver_repository import EvidenceRow, ItemContext, ResolverRepository
 from livetrace.scans.resolver_views import (
     Certificate,
     Fact,
@@ -402,7 +401,7 @@ class JourneyService:
     ) -> tuple[Certificate, ...]:
         lot_id = context.lot.id if context.lot else None
         rows = {d.sha256: d for d in self.repo.evidence(context.product.id, lot_id, event_ids)}
-        found: list[tuple[DocumentOut | None, EvidenceDocument | None, str | None]] = []
+        found: list[tuple[DocumentOut | None, EvidenceRow | None, str | None]] = []
         for doc in trace.documents if trace else []:
             match = _DOCUMENT.search(doc.reference)
             sha = match.group(1) if match else None
@@ -411,7 +410,7 @@ class JourneyService:
         return tuple(self._certificate(*entry) for entry in found[:MAX_DOCUMENTS])
 
     def _certificate(
-        self, doc: DocumentOut | None, row: EvidenceDocument | None, sha: str | None
+        self, doc: DocumentOut | None, row: EvidenceRow | None, sha: str | None
     ) -> Certificate:
         return Certificate(
             reference=doc.reference if doc else f"sha256:{sha}",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,16 @@ class LotInfo:
     production_date: date | None
     expiry_date: date | None
     attributes: dict[str, Any]
+
+
+class EvidenceRow(NamedTuple):
+    """What the page shows of an evidence document."""
+
+    sha256: str
+    kind: str
+    title: str
+    created_at: datetime
+    log_index: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +78,19 @@ def _prepared() -> dict[str, Any]:
         .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_number == bindparam("lot")))
         .where(Product.gtin == gtin)
     )  # fmt: skip
-    return {"names": names, "context": context}
+    link = EvidenceLink
+    about = or_(
+        and_(link.target_kind == "product", link.target == bindparam("product")),
+        and_(link.target_kind == "lot", link.target == bindparam("lot")),
+        and_(link.target_kind == "event", link.target.in_(bindparam("events", expanding=True))),
+    )
+    doc = EvidenceDocument
+    evidence = (
+        select(doc.sha256, doc.kind, doc.title, doc.created_at, doc.log_index)
+        .where(doc.id.in_(select(link.document_id).where(about)))
+        .order_by(doc.log_index)
+    )
+    return {"names": names, "context": context, "evidence": evidence}
 
 
 _STATEMENTS = _prepared()
@@ -98,28 +120,12 @@ class ResolverRepository:
 
     def evidence(
         self, product_id: uuid.UUID, lot_id: uuid.UUID | None, event_ids: Iterable[str]
-    ) -> list[EvidenceDocument]:
-        """Evidence documents about the product, its lot or any of these events."""
-        targets = [
-            and_(EvidenceLink.target_kind == "product", EvidenceLink.target == str(product_id))
-        ]
-        if lot_id is not None:
-            targets.append(
-                and_(EvidenceLink.target_kind == "lot", EvidenceLink.target == str(lot_id))
-            )
-        events = sorted(set(event_ids))
-        if events:
-            targets.append(
-                and_(EvidenceLink.target_kind == "event", EvidenceLink.target.in_(events))
-            )
-        query = (
-            select(EvidenceDocument)
-            .join(EvidenceLink, EvidenceLink.document_id == EvidenceDocument.id)
-            .where(or_(*targets))
-            .distinct()
-            .order_by(EvidenceDocument.log_index)
-        )
-        return list(self.session.scalars(query))
+    ) -> list[EvidenceRow]:
+        """Evidence documents about the product, its lot or any of these events, in log order."""
+        params = {"product": str(product_id), "lot": str(lot_id) if lot_id else "",
+                  "events": sorted(set(event_ids))}  # fmt: skip
+        connection = self.session.connection()
+        return [EvidenceRow(*row) for row in connection.execute(_STATEMENTS["evidence"], params)]
 
     def location_names(self, glns: Iterable[str]) -> dict[tuple[str, str], tuple[str, str | None]]:
         """(name, region code) of registered locations by (GLN, extension)."""
