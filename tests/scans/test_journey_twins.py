@@ -7,12 +7,17 @@ scratch, and the two must be equal: a footprint that missed something an item ha
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from html import unescape
+from urllib.parse import urlsplit
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from livetrace.codes.models import CodeRun, ItemCode
+from livetrace.codes.service import keyring_for
 from livetrace.config import Settings
 from livetrace.crypto.keys import KeyEncryptor
 from livetrace.demo.loader import load_demo
@@ -107,3 +112,37 @@ def test_a_recall_of_one_item_is_not_lent_to_its_twin(
     assert recalled is not None and recalled.recall is not None
     assert twin is not None and twin.recall is None
     assert twin == _fresh(session, settings, encryptor, second)
+
+
+def test_twin_pages_share_their_sections_but_link_their_own_proofs(
+    client: TestClient, session: Session, settings: Settings, encryptor: KeyEncryptor
+) -> None:
+    load_demo(session, settings, encryptor)
+    session.commit()
+    groups: dict[object, list[tuple[str, str, str]]] = {}
+    for code in _codes(session):
+        footprint = TraceService(session).footprint(f"https://id.gs1.org/01/{code[0]}/21/{code[2]}")
+        if footprint is not None:
+            groups.setdefault(footprint, []).append(code)
+    pair = next(codes for codes in groups.values() if len(codes) > 1)[:2]
+    other = next(codes[0] for codes in groups.values()
+                 if codes[0][0] == pair[0][0] and pair[0] not in codes)  # fmt: skip
+    keyring = keyring_for(settings)
+    pages = []
+    for gtin, lot, serial in [*pair, other]:
+        signer = keyring.signer(gtin, lot)
+        link = signer.links(signer.link_prefix(settings.base_url), [serial],
+                            signer.tags([serial]))[0]  # fmt: skip
+        parts = urlsplit(link)
+        pages.append(
+            client.get(f"{parts.path}?{parts.query}", headers={"Accept": "text/html"}).text
+        )
+    sections = []
+    for page, (_, _, serial) in zip(pages, [*pair, other], strict=True):
+        proofs = re.findall(r'class="download" href="([^"]+)"', page)
+        assert proofs and all(f"/21/{serial}?" in unescape(href) for href in proofs)
+        shared = page[page.index('id="origin"') : page.index('id="follow"')]
+        sections.append(re.sub(r'class="download" href="[^"]+"', "", shared))
+    assert sections[0] == sections[1]
+    assert sections[2] != sections[0]  # the same product traced otherwise: its own sections
+    assert pair[0][2] in pages[0] and pair[0][2] not in pages[1]

@@ -201,6 +201,7 @@ class JourneyService:
             return _retarget(twin, item, serial, self._recall(item, recalled))
         built = self._build(gtin, lot, serial, tracer, recalled)
         if built is not None:
+            built = replace(built, shared=twin_key)
             self.cache.keep("twin", twin_key, built)
         return built
 

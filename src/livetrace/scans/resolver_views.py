@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -168,6 +168,9 @@ class Journey:
     traced: bool
     follow_url: str | None
     coupon_url: str | None = None
+    # What this journey shares with its twins (`JourneyService`): the page renders the shared
+    # sections once per twin group and language. Not part of what the journey says.
+    shared: tuple[object, ...] | None = field(default=None, compare=False)
 
     @property
     def coordinates(self) -> tuple[Coordinates, ...]:

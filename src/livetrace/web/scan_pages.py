@@ -7,6 +7,8 @@ Content-Security-Policy forbids anything else.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
@@ -15,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from livetrace.scans import places
 from livetrace.scans.resolver_views import Journey
@@ -171,8 +173,16 @@ class PageLinks:
 
     def proof_url(self, index: int) -> str:
         """The `tlog-proof` download of one statement."""
-        sep = "&" if "?" in self.self_url else "?"
-        return f"{self.self_url}{sep}{urlencode({'download': 'proof', 'index': index})}"
+        return self.query_prefix + _proof_query(index)
+
+    @property
+    def query_prefix(self) -> str:
+        """This page's address, ready for more query parameters."""
+        return self.self_url + ("&" if "?" in self.self_url else "?")
+
+
+def _proof_query(index: int) -> str:
+    return urlencode({"download": "proof", "index": index})
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +234,7 @@ def scan_page(
     status: int = 200,
 ) -> HTMLResponse:
     """The page for one scan: verdict, reasons, first scan, layers, recall, proofs."""
+    show = journey is not None and outcome.verdict is not Verdict.COUNTERFEIT
     context = _base(lang, links) | {
         "outcome": outcome,
         "verdict": outcome.verdict.value,
@@ -232,8 +243,9 @@ def scan_page(
         "journey": journey,
         "first_place": _city(outcome.first_scan.place if outcome.first_scan else None, lang),
         "city_options": city_options(lang),
-        "steps": {k: v[1 if lang == "en" else 0] for k, v in STEP_TEXT.items()},
-        "show_journey": journey is not None and outcome.verdict is not Verdict.COUNTERFEIT,
+        "steps": steps(lang),
+        "show_journey": show,
+        "layers": layers(lang, journey, links) if show and journey is not None else "",
         "out_links": out_links(request, journey),
         # Only a paired run has a hidden code to type: the form is offered for its items only.
         "hidden_form": outcome.code is not None and outcome.code.display,
@@ -248,6 +260,59 @@ def error_page(
     context = _base(lang, None) | {"title_key": title_key, "detail": detail, "status": status,
                                    "lead_key": LEADS.get(title_key, "error.back")}  # fmt: skip
     return _render(request, "scan/error.html", context, status)
+
+
+class _Fragments:
+    """Rendered sections by key, least recently used dropped."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> str | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], html: str) -> None:
+        with self._lock:
+            self._items[key] = html
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+_LAYERS = _Fragments(max_entries=2048)
+# Stands for the item's own page address in shared sections: the one thing in them that is not
+# the same for every twin (the proof downloads link to the page that offers them).
+_PAGE_MARK = "\x1fpage\x1f"
+
+
+def layers(lang: str, journey: Journey, links: PageLinks) -> Markup:
+    """The journey's origin, production, circulation, cold-chain and proof sections.
+
+    Twins (`JourneyService`: items traced alike) share them word for word, so they are
+    rendered once per twin group and language, and each page puts its own address into the
+    proof links; a page without twins renders them afresh.
+    """
+    key = (journey.shared, lang) if journey.shared is not None else None
+    html = _LAYERS.get(key) if key is not None else None
+    if html is None:
+        context = {"lang": lang, "t": texts(lang), "when": when, "journey": journey,
+                   "steps": steps(lang), "proof_href": lambda i: _PAGE_MARK + _proof_query(i)}  # fmt: skip
+        html = templates.env.get_template("scan/layers.html").render(context)
+        if key is not None:
+            _LAYERS.put(key, html)
+    # The template's output, escaped by autoescaping as it was rendered; the address too.
+    return Markup(html).replace(_PAGE_MARK, escape(links.query_prefix))  # noqa: S704
+
+
+@cache
+def steps(lang: str) -> dict[str, str]:
+    """Business steps in words, in `lang`."""
+    return {k: v[1 if lang == "en" else 0] for k, v in STEP_TEXT.items()}
 
 
 @cache
