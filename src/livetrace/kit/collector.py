@@ -49,3 +49,15 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         _PAUSES.leave()
+
+
+def settle_heap() -> None:
+    """Collect once, then leave what exists out of every later collection (`gc.freeze`).
+
+    For a server after start-up: modules, routes, templates and mapper configuration live as
+    long as the process, and each full collection traversed all of them again. Measured on
+    the scan page, full collections of a warm worker took 27 to 139 ms, the latency spikes of
+    an otherwise fast page.
+    """
+    gc.collect()
+    gc.freeze()

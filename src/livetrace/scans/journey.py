@@ -168,8 +168,9 @@ class JourneyService:
             return cached
         tracer = TraceService(self.session)  # one per page: it remembers the rows it read
         built = self._from_twin(tracer, gtin, lot, serial, recalled)
-        if built is None:
-            built = self._build(gtin, lot, serial, tracer, recalled)
+        if built is not None:
+            return built  # its twin group is cached: an entry per item would only evict groups
+        built = self._build(gtin, lot, serial, tracer, recalled)
         if built is not None and self.cache is not None:
             self.cache.put(key, built)
         return built

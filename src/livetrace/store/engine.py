@@ -16,9 +16,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """Create an engine for `url` with the dialect's production settings applied."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # LIFO: a connection's page cache survives only its own writes (another connection's
+        # commit empties it), so handing out the connection used last keeps reads warm; FIFO
+        # rotated every request onto the coldest one.
         engine = create_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+            url, echo=echo, pool_use_lifo=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )  # fmt: skip
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
