@@ -216,7 +216,10 @@ class CodeKeyring:
 
     def verify(self, uri: str) -> VerifiedCode:
         """Check the authenticator of a Digital Link; raise unless it matches the link's data."""
-        link = parse_digital_link(uri)
+        return self.verify_link(parse_digital_link(uri))
+
+    def verify_link(self, link: DigitalLink) -> VerifiedCode:
+        """`verify` for a link already parsed."""
         version, given = _auth_value(link)
         self.check_version(version)
         if link.primary_key.ai != "01":

@@ -219,7 +219,7 @@ class ScanService:
         device = device_hash(self._salt, client.device, client.ip, at)
         place = places.locate(client.latitude, client.longitude, client.region)
         placed = client.latitude is not None and place is not None and place.latitude is not None
-        scanned = self._authenticate(request.uri)
+        scanned = self._authenticate(request)
         nfc, counter, nfc_code = self._tap(request, at) if request.nfc else (None, None, None)
         tag_only = False
         if nfc in _TAG_NAMES_ITEM and nfc_code is not None and scanned.auth is AuthStatus.MISSING:
@@ -265,12 +265,15 @@ class ScanService:
         })  # fmt: skip
         return scan_id
 
-    def _authenticate(self, uri: str) -> _Scanned:
+    def _authenticate(self, request: ScanRequest) -> _Scanned:
         """Check the link's authenticator; never raises."""
         try:
-            verified = self.keyring.verify(uri)
+            if request.link is not None:
+                verified = self.keyring.verify_link(request.link)
+            else:
+                verified = self.keyring.verify(request.uri)
         except LivetraceError as error:
-            gtin, lot, serial = link_data(uri)
+            gtin, lot, serial = link_data(request.uri)
             return _Scanned(_auth_status(error), error.message, None, gtin, lot, serial)
         return _Scanned(AuthStatus.OK, "", verified, verified.gtin, verified.lot, verified.serial)
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from livetrace.gs1.digital_link import DigitalLink
+
 
 class Verdict(StrEnum):
     """The answer a buyer sees, from best to worst.
@@ -100,6 +102,7 @@ class ScanRequest:
     hidden_code: str | None = None  # the scratch-off / in-pack code, when the buyer typed it
     nfc: NfcParams | None = None
     at: datetime | None = None  # defaults to now
+    link: DigitalLink | None = None  # `uri` already parsed, when the caller has it
 
 
 @dataclass(frozen=True, slots=True)

@@ -214,7 +214,7 @@ def _scan(call: _Call, parsed: ResolverRequest) -> Response:
     client = ClientInfo(device=device, ip=call.ip, user_agent=request.headers.get("user-agent", "")[:200],
                         latitude=lat, longitude=lon)  # fmt: skip
     service = ScanService(call.session, keyring(request, ctx), ctx.settings)
-    scan = ScanRequest(uri=parsed.scanned_uri, client=client, nfc=parsed.nfc,
+    scan = ScanRequest(uri=parsed.scanned_uri, client=client, nfc=parsed.nfc, link=parsed.link,
                        hidden_code=(form.hidden_code or "").strip() or None)  # fmt: skip
     if parsed.nfc is None:
         assessment = service.assess(scan)
