@@ -22,7 +22,7 @@ from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis.identifiers import canonical_epc
 from livetrace.trace.errors import LineageCycleError, UnknownIdentifierError
 from livetrace.trace.schemas import OriginKind, TraceOrigin
-from livetrace.trace.service import TraceService
+from livetrace.trace.service import SharedRows, TraceService
 
 
 def test_backward_from_a_bag_reaches_both_paddy_lots(
@@ -203,3 +203,32 @@ def test_an_items_events_after_its_trace_are_not_read_again(
     assert [(epc, e.event_id) for epc, e in again] == [(epc, e.event_id) for epc, e in expected]
     assert len(again) >= 2  # commissioned and packed, at least
     assert read_again == 0 < len(statements)
+
+
+def test_shared_rows_spare_reads_of_containers_and_lots_without_changing_a_trace(
+    session: Session, encryptor: KeyEncryptor
+) -> None:
+    rice = build_rice(session, encryptor)
+    items = [rice.items[k] for k in ("r1", "r2", "r6", "r9")]
+    alone = [TraceService(session).backward(i) for i in items]
+    shared = SharedRows()
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    counts = []
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        together = []
+        for item in items:
+            statements.clear()
+            together.append(TraceService(session, shared=shared).backward(item))
+            counts.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert together == alone
+    assert min(counts[1:]) < counts[0]  # later items find their cases, pallets and lot shared
+    assert shared.size() > 0
+    assert not any("/21/" in key for key in (*shared.states, *shared.by_child, *shared.naming))

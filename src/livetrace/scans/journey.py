@@ -52,10 +52,11 @@ from livetrace.scans.resolver_views import (
 from livetrace.trace.errors import UnknownIdentifierError
 from livetrace.trace.recall import recall_for
 from livetrace.trace.schemas import BackwardTrace, CustodyOut, DocumentOut, RecallNotice
-from livetrace.trace.service import TraceService, identifier
+from livetrace.trace.service import SharedRows, TraceService, identifier
 
 MAX_DOCUMENTS = 12  # certificates shown (and their files verified) per page
 MAX_PROOFS = 3
+MAX_SHARED_ROWS = 50_000  # containers and lots remembered per log head before starting over
 _DOCUMENT = re.compile(r"/documents/([0-9a-f]{64})(?:[/?#]|$)")
 _GLN_DL = re.compile(r"^https://id\.gs1\.org/414/(\d{13})(?:/254/(.+))?$")
 _LINK_TYPE = "url"  # attributes of this type are links (follow, coupon), not facts to list
@@ -166,7 +167,7 @@ class JourneyService:
         cached = self.cache.get(key) if self.cache is not None else None
         if cached is not None:
             return cached
-        tracer = TraceService(self.session)  # one per page: it remembers the rows it read
+        tracer = self._tracer()
         built = self._from_twin(tracer, gtin, lot, serial, recalled)
         if built is not None:
             return built  # its twin group is cached: an entry per item would only evict groups
@@ -205,6 +206,17 @@ class JourneyService:
             built = replace(built, shared=twin_key)
             self.cache.keep("twin", twin_key, built)
         return built
+
+    def _tracer(self) -> TraceService:
+        """A trace for one page (it remembers the rows it read), sharing the rows of containers
+        and lots with every page read under the same log head."""
+        if self.cache is None:
+            return TraceService(self.session)
+        shared = self.cache.find("rows", self._state)
+        if not isinstance(shared, SharedRows) or shared.size() > MAX_SHARED_ROWS:
+            shared = SharedRows()
+            self.cache.keep("rows", self._state, shared)
+        return TraceService(self.session, shared=shared)
 
     def _recall(self, key: str, recalled: bool | None) -> RecallNotice | None:
         """The open recall covering an item or its lot (not asked when the verdict found none)."""
@@ -277,7 +289,7 @@ class JourneyService:
             return None
         lot = lot or (context.lot.lot_number if context.lot else None)
         key = _item_key(gtin, lot, serial)
-        tracer = tracer or TraceService(self.session)  # it remembers the rows it read
+        tracer = tracer or self._tracer()
         trace = _trace(tracer, key)
         recall = self._recall(key, recalled) if trace is not None else None
         specs = specs_of(context.template_attributes)

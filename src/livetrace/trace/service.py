@@ -49,6 +49,7 @@ from livetrace.trace.shape import (
 
 MAX_NODES = 250_000
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 def identifier(ref: str | None = None, *, gtin: str | None = None, lot: str | None = None) -> str:
@@ -69,16 +70,42 @@ def node_kind(epc: str) -> str:
     return "item"
 
 
+class SharedRows:
+    """Rows of containers and lots that traces may share while the log does not change.
+
+    The projections change only with the log (every capture, recall and voiding is a
+    statement on it), so a caller that keys this by the log's head (`LogRepository.head`) may
+    hand it to every trace under that head: the pallets, cases and lots that thousands of items
+    went through are then read once. Items are left out: there are too many of them, and an
+    item's rows serve one page. Dict operations are atomic, so threads may share it; a race
+    only reads the same rows twice.
+    """
+
+    def __init__(self) -> None:
+        self.states: dict[str, StateRow | None] = {}
+        self.by_child: dict[str, list[HeldRow]] = {}
+        self.naming: dict[str, list[NamedEvent]] = {}
+        self.party_names: dict[uuid.UUID, str] = {}
+        self.lot_events: dict[frozenset[str], list[Row[Any]]] = {}
+
+    def size(self) -> int:
+        """How many identifiers' rows it holds."""
+        return len(self.states) + len(self.by_child) + len(self.naming) + len(self.lot_events)
+
+
 class TraceService:
     """Traces up and down the chain from the projections.
 
     An instance remembers rows it has read; use one per request (or per trace), not across
-    writes.
+    writes. `shared` rows (`SharedRows`) may outlive it, under the caller's rules.
     """
 
-    def __init__(self, session: Session, *, max_nodes: int = MAX_NODES) -> None:
+    def __init__(
+        self, session: Session, *, max_nodes: int = MAX_NODES, shared: SharedRows | None = None
+    ) -> None:
         self.repo = TraceRepository(session)
         self.max_nodes = max_nodes
+        self.shared = shared
         # Per-trace memo of rows already read: the walk and the unit details ask for the same
         # states and intervals, and every round trip counts on a networked database.
         self._states: dict[str, StateRow | None] = {}
@@ -92,24 +119,37 @@ class TraceService:
 
     def _state_rows(self, epcs: Iterable[str]) -> dict[str, StateRow]:
         wanted = set(epcs)
-        missing = wanted.difference(self._states)
+        missing = _from_shared(self._states, wanted, self.shared.states if self.shared else None)
         if missing:
             found = self.repo.states(missing)
             self._states.update({e: found.get(e) for e in missing})
+            _to_shared(self.shared.states if self.shared else None, self._states, missing)
         states = self._states
         return {e: r for e in wanted if (r := states[e]) is not None}
 
     def _child_intervals(self, children: Iterable[str]) -> list[HeldRow]:
         """Containment intervals of these children (the containers' states come along)."""
         wanted = set(children)
-        missing = wanted.difference(self._by_child)
+        missing = _from_shared(
+            self._by_child, wanted, self.shared.by_child if self.shared else None
+        )
         if missing:
             rows = self.repo.holders(missing)
             for held, state in rows:
                 self._states.setdefault(held.parent_epc, state)
             _remember(self._by_child, missing, ((h.child_epc, h) for h, _state in rows))
+            _to_shared(self.shared.by_child if self.shared else None, self._by_child, missing)
         by_child = self._by_child
         return [r for e in wanted for r in by_child[e]]
+
+    def _lot_events(self, lots: set[str]) -> list[Row[Any]]:
+        key = frozenset(lots)
+        found = self.shared.lot_events.get(key) if self.shared is not None else None
+        if found is None:
+            found = self.repo.lot_events(lots)
+            if self.shared is not None:
+                self.shared.lot_events[key] = found
+        return found
 
     def _lineage(
         self, frontier: set[str], *, upstream: bool, ahead: Iterable[str] = ()
@@ -144,7 +184,7 @@ class TraceService:
         )
         lots = {n for n in upstream.nodes if node_kind(n) == "lot"}
         units = sorted((instances | holders.nodes) - lots)
-        lot_rows = self.repo.lot_events(lots)
+        lot_rows = self._lot_events(lots)
         subjects = set(units) | lots
         events, names = self._named(set(units))
         names |= _party_names(lot_rows)
@@ -192,13 +232,19 @@ class TraceService:
         self, epcs: Iterable[str]
     ) -> tuple[list[tuple[str, NamedEvent]], dict[uuid.UUID, str]]:
         wanted = set(epcs)
-        missing = wanted - self._naming.keys()
+        shared = self.shared
+        missing = _from_shared(self._naming, wanted, shared.naming if shared else None)
+        if shared is not None and len(missing) < len(wanted):
+            self._party_names |= shared.party_names
         if missing:
             found, names = self.repo.named_events(missing)
             self._naming.update((epc, []) for epc in missing)
             for epc, event in found:
                 self._naming[epc].append(event)
             self._party_names |= names
+            if shared is not None:
+                shared.party_names |= names
+                _to_shared(shared.naming, self._naming, missing)
         events = sorted(
             ((epc, event) for epc in wanted for event in self._naming[epc]),
             key=lambda pair: (pair[1].log_index, pair[0]),
@@ -399,3 +445,21 @@ def _current_containers(intervals: Iterable[HeldRow]) -> dict[str, str]:
             if held is None or r.pack_log_index > held[0]:
                 current[r.child_epc] = (r.pack_log_index, r.parent_epc)
     return {child: parent for child, (_index, parent) in current.items()}
+
+
+def _from_shared(mine: dict[str, V], wanted: set[str], shared: dict[str, V] | None) -> set[str]:
+    """Copy what the shared rows know of `wanted` into this trace's memo; what is still missing."""
+    missing = wanted.difference(mine)
+    if shared and missing:
+        for epc in [e for e in missing if e in shared]:
+            mine[epc] = shared[epc]
+        missing = wanted.difference(mine)
+    return missing
+
+
+def _to_shared(shared: dict[str, V] | None, mine: dict[str, V], read: set[str]) -> None:
+    """Share what was just read of containers and lots (never of items: too many)."""
+    if shared is not None:
+        for epc in read:
+            if node_kind(epc) != "item":
+                shared[epc] = mine[epc]
