@@ -66,7 +66,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
 from livetrace.codes.repository import CodeRepository
@@ -208,6 +208,13 @@ def _prepare(settings: Settings) -> tuple[list[str], str]:
             paths = _bulk(demo, d.RICE_LOT, half, 10_000) if half else []
             paths += _bulk(demo, d.RICE_LOT_B, ITEMS - half, 20_000)
             size = witness.cosign(demo)
+        if ctx.engine.dialect.name == "postgresql":
+            # Planner statistics for the fresh tables, as autovacuum gathers them after a load
+            # (without them PostgreSQL guessed an event lookup by identifier would match one
+            # event in the whole table, and scanned every event the other way round).
+            with ctx.engine.connect() as conn:
+                conn.execute(text("ANALYZE"))
+                conn.commit()
     finally:
         ctx.engine.dispose()
     what = (f"demo ({summary.events} events) + {len(paths):,} rice bags ({demo.events:,} events), "

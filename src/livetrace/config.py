@@ -78,11 +78,12 @@ class Settings(BaseSettings):
         description="Salt of the device hashes in the scan log (default: derived from the "
         "secret key); changing it makes earlier scans count as other devices.",
     )
-    resolver_threads: int = Field(
-        default=0, ge=0, le=64,
-        description="0: each worker process answers scans in its event loop, one at a time "
-        "(the least CPU per scan: run one worker per core with `serve --workers`); N: up to N "
-        "at once on worker threads, for a database whose round trips leave the CPU idle.",
+    resolver_threads: int | None = Field(
+        default=None, ge=0, le=64,
+        description="Scans one worker process answers at once. 0: in its event loop, one at a "
+        "time (the least CPU per scan; run one worker per core with `serve --workers`); N: up to "
+        "N at once on worker threads, for a database whose round trips leave the CPU idle. "
+        "Unset: 0 on SQLite, 4 on PostgreSQL.",
     )  # fmt: skip
     resolver_rate_burst: int = Field(
         default=60, ge=1, description="Resolver requests one client may make in a burst."

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    and_,
     cast,
     func,
 )
@@ -182,13 +183,19 @@ class CaptureJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-def undeclared() -> Any:
-    """No error declaration names the event, as one expression over both columns.
+def undeclared(dialect: str) -> Any:
+    """No error declaration names the event.
 
-    Written as `coalesce(…) IS NULL` rather than two `IS NULL` tests so SQLite cannot drive a
-    join from the declaration-time index, where nearly every event matches: a lookup by
-    identifier then scanned every event instead of the identifier index.
+    On SQLite written as `coalesce(…) IS NULL` over both columns, so SQLite cannot drive a join
+    from the declaration-time index, where nearly every event matches: a lookup by identifier
+    then scanned every event instead of the identifier index. PostgreSQL gets the two plain
+    tests: it knows from its statistics that nearly every event matches them, and it cannot
+    estimate the expression (it took it for rare and scanned every event the other way round).
     """
-    return func.coalesce(
-        EpcisEventRow.error_declared_by, cast(EpcisEventRow.error_declaration_time, String)
-    ).is_(None)
+    if dialect == "sqlite":
+        return func.coalesce(
+            EpcisEventRow.error_declared_by, cast(EpcisEventRow.error_declaration_time, String)
+        ).is_(None)
+    return and_(
+        EpcisEventRow.error_declared_by.is_(None), EpcisEventRow.error_declaration_time.is_(None)
+    )

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +39,7 @@ from livetrace.identity.models import Location, Party
 from livetrace.kit.pagination import Page, PageRequest
 from livetrace.scans.models import ScanAlert, ScanRecord, ScanThreshold
 from livetrace.store.paging import paginate
-from livetrace.trace.models import Containment, Recall, RecallUnit, VoidedEvent
+from livetrace.trace.models import Containment, ItemState, Recall, RecallUnit, VoidedEvent
 
 _GLN_URI = re.compile(r"/(414|417)/(\d{13})(?:/254/([^/?#]+))?")
 SCAN_TABLE: Table = ScanRecord.__table__  # type: ignore[assignment]
@@ -87,8 +88,10 @@ class ScanPoint:
     longitude: float | None
 
 
-def _prepared() -> dict[str, Any]:
-    """The scan path's statements, built once: building one costs more than running it."""
+@cache
+def _prepared(dialect: str) -> dict[str, Any]:
+    """The scan path's statements for one dialect, built once: building one costs more than
+    running it."""
     code = (
         select(ItemCode.id, ItemCode.gtin, ItemCode.lot, ItemCode.serial, ItemCode.state,
                ItemCode.auth_version, ItemCode.hidden_verified_at, CodeRun.paired,
@@ -108,9 +111,11 @@ def _prepared() -> dict[str, Any]:
         ScanRecord.code_id == code_id, ScanRecord.latitude.is_not(None)
     )
     ids: Any = bindparam("ids", expanding=True)
+    # The identifiers themselves (every traced one has a state row), then the containers they
+    # were packed in, at any depth: one set, so the shipment lookup below is driven from it.
     tree = (
-        select(Containment.parent_epc.label("epc"), literal(1).label("depth"))
-        .where(Containment.child_epc.in_(ids))
+        select(ItemState.epc.label("epc"), literal(0).label("depth"))
+        .where(ItemState.epc.in_(ids))
         .cte("up", recursive=True)
     )
     step = aliased(Containment)
@@ -142,12 +147,15 @@ def _prepared() -> dict[str, Any]:
         .distinct()
         .order_by(Recall.number),
         # Shipping events naming the item or any container it was ever packed in, at any depth.
+        # Shipping events naming the item or any container it was ever packed in, at any depth:
+        # driven from that small set (not from every shipping event, newest first).
         "last_shipment": select(EpcisEventRow.id)
-        .join(EpcisEventEpc, EpcisEventEpc.event_pk == EpcisEventRow.id)
+        .select_from(tree)
+        .join(EpcisEventEpc, EpcisEventEpc.epc == tree.c.epc)
+        .join(EpcisEventRow, EpcisEventRow.id == EpcisEventEpc.event_pk)
         .where(
-            or_(EpcisEventEpc.epc.in_(ids), EpcisEventEpc.epc.in_(select(tree.c.epc))),
-            EpcisEventRow.biz_step == "shipping",
-            undeclared(),
+            _shipping(dialect),
+            undeclared(dialect),
             ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
         )
         .order_by(EpcisEventRow.event_time.desc(), EpcisEventRow.log_index.desc())
@@ -163,7 +171,13 @@ def _prepared() -> dict[str, Any]:
     }  # fmt: skip
 
 
-_STATEMENTS = _prepared()
+def _shipping(dialect: str) -> Any:
+    """The event is a shipment. Not a plain comparison on SQLite: it would walk every shipping
+    event (newest first, by the step index) instead of starting from the handful of identifiers;
+    PostgreSQL estimates the plain one from its statistics."""
+    if dialect == "sqlite":
+        return func.coalesce(EpcisEventRow.biz_step, "") == "shipping"
+    return EpcisEventRow.biz_step == "shipping"
 
 
 class ScanRepository:
@@ -178,7 +192,8 @@ class ScanRepository:
         # `Session.execute` would).
         if self.session.autoflush:
             self.session.flush()
-        return self.session.connection().execute(_STATEMENTS[name], params)
+        connection = self.session.connection()
+        return connection.execute(_prepared(connection.dialect.name)[name], params)
 
     # -- the scan path ------------------------------------------------------------------------
 
@@ -251,7 +266,8 @@ class ScanRepository:
 
     def add_scan(self, values: dict[str, Any]) -> None:
         """Insert a scan row (a plain INSERT: the scan path builds no ORM object for it)."""
-        self.session.connection().execute(_STATEMENTS["add_scan"], [values])
+        connection = self.session.connection()
+        connection.execute(_prepared(connection.dialect.name)["add_scan"], [values])
 
     def forged_count(self, gtin: str, since: datetime) -> int:
         """Counterfeit scans of a GTIN with no code record since `since`."""

@@ -398,7 +398,7 @@ def _statements(dialect: str) -> dict[str, Any]:
             .outerjoin(Party, Party.id == EpcisEventRow.party_id)
             .where(
                 _among(EpcisEventEpc.epc, dialect),
-                undeclared(),
+                undeclared(dialect),
                 ~EpcisEventRow.id.in_(select(VoidedEvent.event_pk)),
             )
         ),

@@ -56,6 +56,7 @@ from livetrace.web.scan_pages import PageLinks, error_page, scan_page
 router = APIRouter(tags=["resolver"])
 _LIMITS = "resolver_limits"
 _THREADS = "resolver_threads"
+PG_THREADS = 4  # scans at once per worker on PostgreSQL, unless `resolver_threads` says
 DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Link, Location"}
 NO_STORE = "no-store"
@@ -103,7 +104,10 @@ async def _answered(request: Request, form: _Form) -> Response:
     1.8 ms of CPU each; with one thread, 400/s at 2.4 ms; with four, fewer still. Threads pay
     off only where statements wait on a network (`resolver_threads` > 0).
     """
-    threads = app_context(request).settings.resolver_threads
+    ctx = app_context(request)
+    threads = ctx.settings.resolver_threads
+    if threads is None:  # by database: SQLite answers in microseconds, PostgreSQL over a socket
+        threads = 0 if ctx.engine.dialect.name == "sqlite" else PG_THREADS
     if threads == 0:
         return _in_session(request, form)
     limiter: CapacityLimiter | None = getattr(request.app.state, _THREADS, None)
@@ -114,11 +118,11 @@ async def _answered(request: Request, form: _Form) -> Response:
 
 
 def _in_session(request: Request, form: _Form) -> Response:
-    """The whole answer in one worker thread, in its own session.
+    """The whole answer in one go (in the event loop or one worker thread), in its own session.
 
     The resolver is the hottest path there is, and each sync dependency (context, session and
-    the session's cleanup) would cost a hand-over to the thread pool and back; so one hop does
-    it all. The raw path is read rather than the `rest` parameter: it keeps escapes such as
+    the session's cleanup) would cost a hand-over to the thread pool and back; so at most one
+    hop does it all. The raw path is read rather than the `rest` parameter: it keeps escapes such as
     %2F intact. The session commits what is left once the answer is built, as `db_session` does.
     """
     ctx = app_context(request)
