@@ -6,11 +6,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from livetrace.store.engine import make_engine, make_sessionmaker
-from livetrace.store.uow import begin_for_write, unit_of_work
+from livetrace.store.uow import begin_for_write, unit_of_work, write_transaction
 
 
 @pytest.fixture
@@ -79,3 +79,48 @@ def test_write_intent_is_a_no_op_inside_a_begun_transaction(file_engine: Engine)
     session.commit()
     session.close()
     assert _count(file_engine) == 1
+
+
+def test_write_transactions_commit_roll_back_and_queue_in_the_process(
+    file_engine: Engine,
+) -> None:
+    sessions = make_sessionmaker(file_engine)
+    session = sessions()
+    with write_transaction(session):
+        session.execute(text("INSERT INTO tally VALUES (1)"))
+    with pytest.raises(RuntimeError), write_transaction(session):
+        session.execute(text("INSERT INTO tally VALUES (2)"))
+        raise RuntimeError("the block failed")
+    session.close()
+    assert _count(file_engine) == 1  # the failed block wrote nothing
+
+    # A second writer of this process waits on the process's lock, before it asks SQLite.
+    seen: list[tuple[str, str]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append((threading.current_thread().name, statement))
+
+    first = sessions()
+    event.listen(file_engine, "before_cursor_execute", record)
+    try:
+        with write_transaction(first):
+            first.execute(text("INSERT INTO tally VALUES (3)"))
+
+            def second_writer() -> None:
+                own = sessions()
+                with write_transaction(own):
+                    own.execute(text("INSERT INTO tally VALUES (4)"))
+                own.close()
+
+            second = threading.Thread(target=second_writer, name="second-writer")
+            second.start()
+            second.join(timeout=0.3)
+            assert second.is_alive()  # waiting for the first to commit
+            assert not [s for name, s in seen if name == "second-writer"]  # not even a BEGIN
+        second.join(timeout=30)
+    finally:
+        event.remove(file_engine, "before_cursor_execute", record)
+        first.close()
+    assert not second.is_alive()
+    assert ("second-writer", "BEGIN IMMEDIATE") in seen
+    assert _count(file_engine) == 3

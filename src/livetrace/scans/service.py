@@ -179,7 +179,7 @@ class ScanService:
         few statements instead of for the whole judgement. What that costs is bounded: two
         devices scanning one code in the same instant each count the other from their next scan
         on. An NFC tap accepts its counter while reading, so its caller holds the write lock
-        from the start (`store.uow.begin_for_write`) and records in the same transaction.
+        from the start (`store.uow.write_transaction`) and records in the same transaction.
         """
         at = ensure_utc(request.at) if request.at is not None else utcnow()
         judged = self._judge(request, at)
