@@ -17,16 +17,19 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Table,
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal,
+    null,
     or_,
     select,
-    union,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -106,8 +109,11 @@ def _prepared(dialect: str) -> dict[str, Any]:
     hidden_device = case((ScanRecord.hidden_checked, ScanRecord.device_hash), else_=None)
     point = (ScanRecord.at, ScanRecord.region, ScanRecord.city, ScanRecord.latitude,
              ScanRecord.longitude)  # fmt: skip
-    first = select(literal(0).label("which"), *point).where(ScanRecord.code_id == code_id)
-    last = select(literal(1).label("which"), *point).where(
+    # The count columns, empty on the scan rows. Typed: PostgreSQL takes an untyped NULL in a
+    # subquery for text, which no count matches.
+    counts = [cast(null(), Integer) for _ in range(5)]
+    first = select(literal(0).label("which"), *counts, *point).where(ScanRecord.code_id == code_id)
+    last = select(literal(1).label("which"), *counts, *point).where(
         ScanRecord.code_id == code_id, ScanRecord.latitude.is_not(None)
     )
     ids: Any = bindparam("ids", expanding=True)
@@ -130,14 +136,16 @@ def _prepared(dialect: str) -> dict[str, Any]:
         "code_by_lot": code.where(ItemCode.gtin == bindparam("gtin"), ItemCode.serial.is_(None),
                                   ItemCode.lot == bindparam("lot")),
         "code_by_id": code.where(ItemCode.id == code_id),
-        "stats": select(
-            func.count(),
-            func.count(func.distinct(ScanRecord.device_hash)),
-            func.max(case((mine, 1), else_=0)),
-            func.count(func.distinct(hidden_device)),
-            func.max(case((and_(mine, ScanRecord.hidden_checked), 1), else_=0)),
-        ).where(ScanRecord.code_id == code_id),
-        "first_last": union(
+        # The code's earlier scans in one round trip: the counts (row 2), its first scan (row 0)
+        # and its latest with phone coordinates (row 1), padded to one shape.
+        "earlier": union_all(
+            select(literal(2).label("which"), func.count(),
+                   func.count(func.distinct(ScanRecord.device_hash)),
+                   func.max(case((mine, 1), else_=0)),
+                   func.count(func.distinct(hidden_device)),
+                   func.max(case((and_(mine, ScanRecord.hidden_checked), 1), else_=0)),
+                   # typed: the first branch names the result's types (times come back as such)
+                   *(cast(null(), c.type) for c in point)).where(ScanRecord.code_id == code_id),
             first.order_by(ScanRecord.at).limit(1).subquery().select(),
             last.order_by(ScanRecord.at.desc()).limit(1).subquery().select(),
         ),
@@ -210,18 +218,16 @@ class ScanRepository:
         row = self._run("code_by_id", code_id=code_id).first()
         return CodeRecord(**row._mapping) if row is not None else None
 
-    def stats(self, code_id: uuid.UUID, device: str | None) -> ScanStats:
-        """Earlier scans of a code: total, distinct devices, and what this device did."""
-        row = self._run("stats", code_id=code_id, device=device or "").one()
-        total, devices, seen, hidden, device_hidden = row
-        return ScanStats(int(total), int(devices), bool(seen), int(hidden), bool(device_hidden))
-
-    def first_and_last_placed(
-        self, code_id: uuid.UUID
-    ) -> tuple[ScanPoint | None, ScanPoint | None]:
-        """The code's first scan and its latest scan with phone coordinates, in one round trip."""
-        found = {row[0]: ScanPoint(*row[1:]) for row in self._run("first_last", code_id=code_id)}
-        return found.get(0), found.get(1)
+    def earlier_scans(
+        self, code_id: uuid.UUID, device: str | None
+    ) -> tuple[ScanStats, ScanPoint | None, ScanPoint | None]:
+        """A code's earlier scans, in one round trip: total, distinct devices and what this
+        device did; its first scan; its latest scan with phone coordinates."""
+        rows = {row[0]: row for row in self._run("earlier", code_id=code_id, device=device or "")}
+        total, devices, seen, hidden, device_hidden = rows[2][1:6]
+        stats = ScanStats(int(total), int(devices), bool(seen), int(hidden), bool(device_hidden))
+        first, last = (ScanPoint(*rows[n][6:]) if n in rows else None for n in (0, 1))
+        return stats, first, last
 
     def mark_hidden_verified(self, code_id: uuid.UUID, now: datetime) -> None:
         """Record the first hidden-code verification of a code (later ones leave it alone)."""

@@ -35,6 +35,7 @@ from livetrace.kit.errors import LivetraceError
 from livetrace.kit.pagination import Page, PageRequest
 from livetrace.scans import places
 from livetrace.scans.alerts import ALERT_KINDS, ALERT_STATUSES, ScanAlerts
+from livetrace.scans.journey import DEFAULT_CACHE
 from livetrace.scans.models import ScanAlert, ScanRecord
 from livetrace.scans.policy import (
     AllOf,
@@ -100,6 +101,13 @@ class _Judged:
     first: ScanPoint | None
     device: str | None
     counter: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """A remembered region code (None is an answer too)."""
+
+    code: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +239,8 @@ class ScanService:
         record = self._record(scanned, nfc_code)
         if nfc is NfcStatus.OK and record is not None and nfc_code != record.id:
             nfc = NfcStatus.MISMATCH
-        stats = self.repo.stats(record.id, device) if record else _NO_STATS
-        first, last_placed = self.repo.first_and_last_placed(record.id) if record else (None, None)
+        stats, first, last_placed = (self.repo.earlier_scans(record.id, device) if record
+                                     else (_NO_STATS, None, None))  # fmt: skip
         hidden = self._hidden(request.hidden_code, scanned, record)
         ctx = ScanContext(
             at=at, auth=scanned.auth, auth_message=scanned.message,
@@ -343,7 +351,7 @@ class ScanService:
         if record.state in _SHIPPED_STATES:
             shipment = self.repo.last_shipment({item})
             shipped = shipment is not None
-            region = self.repo.destination_region(shipment) if shipment else None
+            region = self._destination_region(shipment) if shipment else None
         return CodeFacts(
             state=record.state,
             display=record.paired,
@@ -352,6 +360,18 @@ class ScanService:
             shipped=shipped,
             shipped_region=region,
         )
+
+    def _destination_region(self, shipment: uuid.UUID) -> str | None:
+        """Where a shipment went, as a region code. An event's destinations never change and
+        thousands of items ride one pallet's shipment, so the answer is kept (for the cache's
+        time limit, as catalog rows are: a location's region is a registry edit, not on the log).
+        """
+        found = DEFAULT_CACHE.find("destination", (shipment,))
+        if isinstance(found, _Region):
+            return found.code
+        region = self.repo.destination_region(shipment)
+        DEFAULT_CACHE.keep("destination", (shipment,), _Region(region))
+        return region
 
     # -- alerts, history, heat, thresholds (the console's side) --------------------------------
 
