@@ -10,9 +10,7 @@ with a short time limit for catalog edits, which are not on the log.
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,6 +23,7 @@ from livetrace.crypto.keys import KeyEncryptor
 from livetrace.epcis.capture_errors import DocumentIntegrityError, DocumentNotFoundError
 from livetrace.epcis.documents import ContentStore, DocumentService
 from livetrace.kit.errors import LivetraceError
+from livetrace.kit.lru import Lru
 from livetrace.ledger._codec import b64encode
 from livetrace.ledger.errors import CheckpointNotFoundError
 from livetrace.ledger.merkle import inclusion_proof, leaf_hash
@@ -83,8 +82,7 @@ class JourneyCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_entries, self.ttl, self._clock = max_entries, ttl, clock
-        self._items: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: Lru[tuple[object, ...], tuple[float, object]] = Lru(max_entries)
 
     def get(self, key: tuple[object, ...]) -> Journey | None:
         """The cached journey, if fresh."""
@@ -119,19 +117,13 @@ class JourneyCache:
         self._put((kind, *key), value)
 
     def _get(self, key: tuple[object, ...]) -> object | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or self._clock() - found[0] > self.ttl:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
+        found = self._items.get(key)
+        if found is None or self._clock() - found[0] > self.ttl:
+            return None
+        return found[1]
 
     def _put(self, key: tuple[object, ...], value: object) -> None:
-        with self._lock:
-            self._items[key] = (self._clock(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+        self._items.put(key, (self._clock(), value))
 
 
 DEFAULT_CACHE = JourneyCache()

@@ -8,9 +8,7 @@ the projection writes go in chunks of `CHUNK` values.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
@@ -43,6 +41,7 @@ from sqlalchemy.types import TypeEngine
 from livetrace.epcis.models import EpcisEventEpc, EpcisEventRow, undeclared
 from livetrace.identity.models import Party
 from livetrace.kit.clock import utcnow
+from livetrace.kit.lru import Lru
 from livetrace.store.bulk import batched, load_tuples, update_tuples
 from livetrace.trace.fold import Interval, State
 from livetrace.trace.models import (
@@ -437,34 +436,10 @@ class NamedEvent(NamedTuple):
     document: dict[str, Any]
 
 
-class SlimDocuments:
-    """Slim event documents by (event key, content hash), least recently used dropped.
-
-    Events never change (an error declaration adds an event; traces filter the declared one out
-    when they query), and the hash names the content, so an entry is never stale.
-    """
-
-    def __init__(self, max_entries: int = 20_000) -> None:
-        self.max_entries = max_entries
-        self._items: OrderedDict[tuple[uuid.UUID, str], dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[uuid.UUID, str]) -> dict[str, Any] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[uuid.UUID, str], document: dict[str, Any]) -> None:
-        with self._lock:
-            self._items[key] = document
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
-
-
-SLIM_DOCUMENTS = SlimDocuments()
+# Slim event documents by (event key, content hash). Events never change (an error declaration
+# adds an event; traces filter the declared one out when they query), and the hash names the
+# content, so an entry is never stale.
+SLIM_DOCUMENTS: Lru[tuple[uuid.UUID, str], dict[str, Any]] = Lru(20_000)
 
 
 class TraceRepository:

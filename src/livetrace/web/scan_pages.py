@@ -7,8 +7,6 @@ Content-Security-Policy forbids anything else.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
@@ -19,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
+from livetrace.kit.lru import Lru
 from livetrace.scans import places
 from livetrace.scans.resolver_views import Journey
 from livetrace.scans.verdict import Place, ScanOutcome, Severity, Verdict
@@ -262,29 +261,7 @@ def error_page(
     return _render(request, "scan/error.html", context, status)
 
 
-class _Fragments:
-    """Rendered sections by key, least recently used dropped."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._items: OrderedDict[tuple[object, ...], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> str | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[object, ...], html: str) -> None:
-        with self._lock:
-            self._items[key] = html
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
-
-
-_LAYERS = _Fragments(max_entries=2048)
+_LAYERS: Lru[tuple[object, ...], str] = Lru(2048)  # rendered sections by twin group, language
 # Stands for the item's own page address in shared sections: the one thing in them that is not
 # the same for every twin (the proof downloads link to the page that offers them).
 _PAGE_MARK = "\x1fpage\x1f"
