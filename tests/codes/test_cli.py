@@ -10,39 +10,17 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from factories.catalog import RICE_LOT_ATTRS, RICE_PRODUCT_ATTRS
+from factories.cli import rice_gtin, rice_lot, run, runner
 from livetrace.cli.main import app
 from livetrace.codes.export import csv_rows
-from livetrace.gs1.keys import with_check_digit
 
-runner = CliRunner()
-GTIN = with_check_digit("0697000300001")
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+GTIN = rice_gtin("6970003")
 
 
 @pytest.fixture
 def lot(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("LIVETRACE_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LIVETRACE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("LIVETRACE_BASE_URL", "https://id.example.cn")
-    steps = [
-        ("db", "upgrade"),
-        ("party", "create", "--name", "米业", "--role", "brand", "--company-prefix", "6970003"),
-        ("product", "create", "--gtin", GTIN, "--brand", "米业", "--template", "rice",
-         "--name", "五常大米", "--attributes", json.dumps(RICE_PRODUCT_ATTRS)),
-        ("product", "add-lot", GTIN, "--lot", "T2026", "--expires", "2028-01-31",
-         "--attributes", json.dumps(RICE_LOT_ATTRS)),
-    ]  # fmt: skip
-    for step in steps:
-        code, out = run(*step)
-        assert code == 0, out
-    return "T2026"
+    return rice_lot(monkeypatch, sqlite_url, tmp_path, company_prefix="6970003")
 
 
 def _issue(lot: str, *extra: str) -> str:

@@ -7,41 +7,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from factories.catalog import RICE_LOT_ATTRS, RICE_PRODUCT_ATTRS
-from livetrace.cli.main import app
+from factories.cli import rice_gtin, rice_lot, run
 from livetrace.codes.export import csv_rows
-from livetrace.gs1.keys import with_check_digit
 from livetrace.store.engine import make_engine
 
-runner = CliRunner()
-GTIN = with_check_digit("0697000400001")
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+GTIN = rice_gtin("6970004")
 
 
 @pytest.fixture
 def links(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
     """Three issued codes (the first two active) and their CSV rows."""
-    monkeypatch.setenv("LIVETRACE_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("LIVETRACE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("LIVETRACE_BASE_URL", "https://id.example.cn")
-    steps = [
-        ("db", "upgrade"),
-        ("party", "create", "--name", "米业", "--role", "brand", "--company-prefix", "6970004"),
-        ("product", "create", "--gtin", GTIN, "--brand", "米业", "--template", "rice",
-         "--name", "五常大米", "--attributes", json.dumps(RICE_PRODUCT_ATTRS)),
-        ("product", "add-lot", GTIN, "--lot", "T2026", "--expires", "2028-01-31",
-         "--attributes", json.dumps(RICE_LOT_ATTRS)),
-    ]  # fmt: skip
-    for step in steps:
-        code, out = run(*step)
-        assert code == 0, out
-    code, out = run("codes", "issue", GTIN, "--lot", "T2026", "--count", "3", "--json")
+    lot = rice_lot(monkeypatch, sqlite_url, tmp_path, company_prefix="6970004")
+    code, out = run("codes", "issue", GTIN, "--lot", lot, "--count", "3", "--json")
     assert code == 0, out
     run_id = json.loads(out)["id"]
     csv_file = tmp_path / "codes.csv"

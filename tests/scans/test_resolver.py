@@ -23,7 +23,7 @@ from factories.resolver import (
 )
 from livetrace.api.app import create_app
 from livetrace.codes.errors import NfcTapConflictError
-from livetrace.codes.nfc import NfcService
+from livetrace.codes.nfc import NfcService, TagKeys
 from livetrace.config import Settings
 from livetrace.context import AppContext
 from livetrace.crypto.keys import KeyEncryptor
@@ -256,14 +256,20 @@ def test_head_options_and_the_description_file(client: TestClient, world: ScanWo
     assert description["resolverRoot"] == BASE and description["supportedPrimaryKeys"] == ["01"]
 
 
+def _tag(session: Session, encryptor: KeyEncryptor, world: ScanWorld, uid: str) -> TagKeys:
+    """An NFC tag on the second code, under a fresh key set of its brand (committed)."""
+    nfc = NfcService(session, encryptor, code_service(session))
+    nfc.create_key_set(SYSTEM, world.issued.catalog.brand.id)
+    nfc.register_tag(SYSTEM, uid, world.issued.codes[1].id)
+    keys = nfc.tag_keys(SYSTEM, uid)
+    session.commit()
+    return keys
+
+
 def test_nfc_taps_are_scans_and_a_replayed_tap_is_caught(
     client: TestClient, world: ScanWorld, session: Session, encryptor: KeyEncryptor
 ) -> None:
-    nfc = NfcService(session, encryptor, code_service(session))
-    nfc.create_key_set(SYSTEM, world.issued.catalog.brand.id)
-    nfc.register_tag(SYSTEM, "04DE5F1EACC050", world.issued.codes[1].id)
-    keys = nfc.tag_keys(SYSTEM, "04DE5F1EACC050")
-    session.commit()
+    keys = _tag(session, encryptor, world, "04DE5F1EACC050")
     params = tap_params(bytes.fromhex(keys.uid), 7, keys.meta_read_key, keys.file_read_key)
     tapped = f"{world.second}&{urlencode(params)}"
     first = client.get(tapped, headers={"Accept": "application/json"}).json()
@@ -276,11 +282,7 @@ def test_nfc_taps_are_scans_and_a_replayed_tap_is_caught(
 def test_a_tag_without_an_authenticator_gets_authenticated_page_links(
     client: TestClient, world: ScanWorld, session: Session, encryptor: KeyEncryptor
 ) -> None:
-    nfc = NfcService(session, encryptor, code_service(session))
-    nfc.create_key_set(SYSTEM, world.issued.catalog.brand.id)
-    nfc.register_tag(SYSTEM, "04DE5F1EACC051", world.issued.codes[1].id)
-    keys = nfc.tag_keys(SYSTEM, "04DE5F1EACC051")
-    session.commit()
+    keys = _tag(session, encryptor, world, "04DE5F1EACC051")
     params = tap_params(bytes.fromhex(keys.uid), 3, keys.meta_read_key, keys.file_read_key)
     bare = world.second.split("?")[0]
     tapped = client.get(f"{bare}?{urlencode(params)}", headers={"Accept": "application/json"})

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, Table, bindparam, delete, func, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from livetrace.ledger.models import (
     LogState,
     WitnessState,
 )
+from livetrace.store.uow import rows_connection
 
 # Slot of the first hash of each level inside a block: the bottom level's 32, then 16, 8, 4, 2.
 _LEVEL_SLOT = [2 * NODE_BLOCK_WIDTH - (2 * NODE_BLOCK_WIDTH >> j) for j in range(NODE_BLOCK_HEIGHT)]
@@ -156,16 +157,9 @@ class LogRepository:
         """The log state row without locking it."""
         return self.session.get(LogState, LOG_STATE_ID)
 
-    def _columns(self) -> Connection:
-        """The session's connection, for column-only reads (flushed first, as `Session.execute`
-        would): the ORM's execution layer adds only its own cost to plain rows."""
-        if self.session.autoflush:
-            self.session.flush()
-        return self.session.connection()
-
     def head(self) -> LogHead:
         """What changes whenever the log is appended to, checkpointed or cosigned, in one query."""
-        row = self._columns().execute(_head_query()).first()
+        row = rows_connection(self.session).execute(_head_query()).first()
         if row is None:
             return LogHead(0, b"", 0, 0, None)
         return LogHead(int(row[0]), bytes(row[1]), int(row[2] or 0), int(row[3] or 0), row[4])
@@ -337,7 +331,9 @@ class LogRepository:
         if start >= stop:
             return []
         first, last = start // ENTRY_BUNDLE_WIDTH, (stop - 1) // ENTRY_BUNDLE_WIDTH
-        rows = self._columns().execute(_bundles_query(), {"first": first, "last": last})
+        rows = rows_connection(self.session).execute(
+            _bundles_query(), {"first": first, "last": last}
+        )
         found: list[bytes] = []
         expected = first
         for bundle, body in rows:

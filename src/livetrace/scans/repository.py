@@ -42,6 +42,7 @@ from livetrace.identity.models import Location, Party
 from livetrace.kit.pagination import Page, PageRequest
 from livetrace.scans.models import ScanAlert, ScanRecord, ScanThreshold
 from livetrace.store.paging import paginate
+from livetrace.store.uow import rows_connection
 from livetrace.trace.models import Containment, ItemState, Recall, RecallUnit, VoidedEvent
 
 _GLN_URI = re.compile(r"/(414|417)/(\d{13})(?:/254/([^/?#]+))?")
@@ -195,12 +196,7 @@ class ScanRepository:
         self.session = session
 
     def _run(self, name: str, **params: Any) -> Any:
-        # Column-only statements run on the session's connection: the ORM's execution layer
-        # adds nothing to plain rows but its own cost, a third of a scan's (flushed first, as
-        # `Session.execute` would).
-        if self.session.autoflush:
-            self.session.flush()
-        connection = self.session.connection()
+        connection = rows_connection(self.session)
         return connection.execute(_prepared(connection.dialect.name)[name], params)
 
     # -- the scan path ------------------------------------------------------------------------
@@ -272,7 +268,7 @@ class ScanRepository:
 
     def add_scan(self, values: dict[str, Any]) -> None:
         """Insert a scan row (a plain INSERT: the scan path builds no ORM object for it)."""
-        connection = self.session.connection()
+        connection = rows_connection(self.session)
         connection.execute(_prepared(connection.dialect.name)["add_scan"], [values])
 
     def forged_count(self, gtin: str, since: datetime) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from livetrace.catalog.models import CategoryTemplate, Lot, Product
 from livetrace.epcis.doc_models import EvidenceDocument, EvidenceLink
 from livetrace.identity.models import Location, Party
+from livetrace.store.uow import rows_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,8 @@ class ResolverRepository:
         """Evidence documents about the product, its lot or any of these events, in log order."""
         params = {"product": str(product_id), "lot": str(lot_id) if lot_id else "",
                   "events": sorted(set(event_ids))}  # fmt: skip
-        connection = self.session.connection()
-        return [EvidenceRow(*row) for row in connection.execute(_STATEMENTS["evidence"], params)]
+        rows = rows_connection(self.session).execute(_STATEMENTS["evidence"], params)
+        return [EvidenceRow(*row) for row in rows]
 
     def location_names(self, glns: Iterable[str]) -> dict[tuple[str, str], tuple[str, str | None]]:
         """(name, region code) of registered locations by (GLN, extension)."""

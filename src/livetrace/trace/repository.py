@@ -43,6 +43,7 @@ from livetrace.identity.models import Party
 from livetrace.kit.clock import utcnow
 from livetrace.kit.lru import Lru
 from livetrace.store.bulk import batched, load_tuples, update_tuples
+from livetrace.store.uow import rows_connection
 from livetrace.trace.fold import Interval, State
 from livetrace.trace.models import (
     PROJECTION_TABLES,
@@ -461,9 +462,7 @@ class TraceRepository:
         ids = sorted(set(values))
         if not ids:
             return []
-        if self.session.autoflush:  # as `Session.execute` would
-            self.session.flush()
-        connection = self.session.connection()
+        connection = rows_connection(self.session)
         statement = _statements(connection.dialect.name)[name]
         return list(connection.execute(statement, {"ids": ids}).all())
 

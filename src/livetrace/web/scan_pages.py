@@ -170,10 +170,6 @@ class PageLinks:
     linkset_url: str
     json_url: str
 
-    def proof_url(self, index: int) -> str:
-        """The `tlog-proof` download of one statement."""
-        return self.query_prefix + _proof_query(index)
-
     @property
     def query_prefix(self) -> str:
         """This page's address, ready for more query parameters."""
